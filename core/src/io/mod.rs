@@ -1,0 +1,622 @@
+//! File formats: one module per format, and the machinery they share.
+//!
+//! Imports stream: a record is read, validated and applied inside one transaction, and only the
+//! id maps an entity needs stay in memory. Errors carry the file name, the 1-based line, the
+//! column name and the value. By default an import is all-or-nothing: every row is checked, every
+//! rejected row is reported (the first [`CsvErrors::MAX_KEPT`] kept, all counted), and the
+//! transaction is rolled back if any row was rejected. [`ImportMode::SkipInvalid`] applies the good
+//! rows and reports (and can write) the rejected ones.
+//!
+//! Exports go through the public views and the read-only channel, so what a user can export is
+//! exactly what a user can query.
+
+pub mod customers;
+
+use std::io::{Read, Write};
+
+use serde::Serialize;
+
+use crate::error::{CsvErrors, Error, Result, RowError};
+use crate::query::{Params, QueryOptions, RowSink, ValueRef};
+use crate::store::Store;
+
+/// What an import does with rejected rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportMode {
+    /// Any rejected row rejects the whole file; the store is unchanged.
+    #[default]
+    AllOrNothing,
+    /// Apply the valid rows; report the rejected ones.
+    SkipInvalid,
+}
+
+/// Progress of a long import, reported every few thousand rows and at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Rows read so far.
+    pub rows: u64,
+    /// Bytes read so far.
+    pub bytes: u64,
+}
+
+/// Options of an import.
+pub struct ImportOptions<'a> {
+    /// The name errors give for the input (a path, or `<stdin>`).
+    pub file_name: String,
+    /// All-or-nothing (default) or skip-invalid.
+    pub mode: ImportMode,
+    /// Field delimiter: `b','` (CSV, default) or `b'\t'` (TSV).
+    pub delimiter: u8,
+    /// Where rejected rows go, as CSV (their original fields plus `error_line`, `error_column`,
+    /// `error_reason`), ready to be fixed and imported again.
+    pub rejects: Option<&'a mut dyn Write>,
+    /// Called with progress.
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+}
+
+impl std::fmt::Debug for ImportOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("file_name", &self.file_name)
+            .field("mode", &self.mode)
+            .field("delimiter", &(self.delimiter as char))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ImportOptions<'a> {
+    /// Defaults for a file name: CSV, all-or-nothing, no rejects file, no progress.
+    pub fn new(file_name: impl Into<String>) -> ImportOptions<'a> {
+        ImportOptions {
+            file_name: file_name.into(),
+            mode: ImportMode::AllOrNothing,
+            delimiter: b',',
+            rejects: None,
+            progress: None,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Data rows read.
+    pub rows: u64,
+    /// New entities.
+    pub inserted: u64,
+    /// Existing entities changed.
+    pub updated: u64,
+    /// Rows equal to what the store holds.
+    pub unchanged: u64,
+    /// Rows rejected (only in skip-invalid mode; in all-or-nothing mode a rejection is an error).
+    pub rejected: u64,
+    /// The first rejected rows.
+    pub errors: Vec<RowError>,
+}
+
+/// One column of a canonical format.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    pub name: &'static str,
+    pub required: bool,
+}
+
+/// A header matched against a format's columns, by name.
+#[derive(Debug)]
+pub(crate) struct Header {
+    /// For each format column, the position of its field in a record.
+    pub pos: Vec<Option<usize>>,
+    /// The header's own names (for the rejects file).
+    pub names: Vec<String>,
+}
+
+/// Streams the records of a delimited file, decoding UTF-8 per field with line-accurate errors.
+pub(crate) struct Records<R: Read> {
+    rdr: csv::Reader<R>,
+    file: String,
+    record: csv::ByteRecord,
+    width: usize,
+}
+
+impl<R: Read> Records<R> {
+    /// Reads and checks the header: every required column present, no unknown or duplicate names;
+    /// a UTF-8 BOM is skipped and trailing empty header cells are ignored.
+    pub fn open(
+        input: R,
+        file: &str,
+        delimiter: u8,
+        columns: &[Column],
+    ) -> Result<(Records<R>, Header)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        let mut rec = csv::ByteRecord::new();
+        let herr = |col: Option<String>, value: Option<String>, reason: String| {
+            Error::csv(RowError {
+                file: file.to_string(),
+                line: 1,
+                column: col,
+                value,
+                reason,
+            })
+        };
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(herr(
+                    None,
+                    None,
+                    "the file is empty: a header line is required".into(),
+                ))
+            }
+            Err(e) => return Err(csv_read_error(file, e)),
+        }
+        let mut names = Vec::with_capacity(rec.len());
+        for (i, raw) in rec.iter().enumerate() {
+            let raw = if i == 0 {
+                raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+            } else {
+                raw
+            };
+            let s = std::str::from_utf8(raw).map_err(|_| {
+                herr(
+                    None,
+                    Some(String::from_utf8_lossy(raw).into_owned()),
+                    "the header is not valid UTF-8".into(),
+                )
+            })?;
+            names.push(s.trim_matches(|c: char| c.is_whitespace()).to_string());
+        }
+        while names.last().is_some_and(String::is_empty) {
+            names.pop();
+        }
+        let mut pos = vec![None; columns.len()];
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                return Err(herr(
+                    None,
+                    Some(String::new()),
+                    format!("header field {} is empty", i + 1),
+                ));
+            }
+            let Some(ci) = columns.iter().position(|c| c.name.eq_ignore_ascii_case(n)) else {
+                let known: Vec<&str> = columns.iter().map(|c| c.name).collect();
+                return Err(herr(
+                    Some(n.clone()),
+                    None,
+                    format!("unknown column; the columns are: {}", known.join(", ")),
+                ));
+            };
+            if pos[ci].is_some() {
+                return Err(herr(Some(n.clone()), None, "duplicate column".into()));
+            }
+            pos[ci] = Some(i);
+        }
+        let missing: Vec<&str> = columns
+            .iter()
+            .zip(&pos)
+            .filter(|(c, p)| c.required && p.is_none())
+            .map(|(c, _)| c.name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(herr(
+                None,
+                None,
+                format!("missing required column(s): {}", missing.join(", ")),
+            ));
+        }
+        let width = names.len();
+        Ok((
+            Records {
+                rdr,
+                file: file.to_string(),
+                record: csv::ByteRecord::new(),
+                width,
+            },
+            Header { pos, names },
+        ))
+    }
+
+    /// The next record, or `None` at the end. A malformed record (too many fields, broken quoting)
+    /// is an `Err` row error; the caller decides whether it stops the import.
+    pub fn next(&mut self) -> Result<Option<std::result::Result<Record<'_>, RowError>>> {
+        match self.rdr.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                if self.record.len() > self.width
+                    && self.record.iter().skip(self.width).any(|f| !f.is_empty())
+                {
+                    return Ok(Some(Err(RowError {
+                        file: self.file.clone(),
+                        line,
+                        column: None,
+                        value: None,
+                        reason: format!(
+                            "too many fields: {} where the header has {}",
+                            self.record.len(),
+                            self.width
+                        ),
+                    })));
+                }
+                Ok(Some(Ok(Record {
+                    rec: &self.record,
+                    file: &self.file,
+                    line,
+                })))
+            }
+            Err(e) => Err(csv_read_error(&self.file, e)),
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes(&self) -> u64 {
+        self.rdr.position().byte()
+    }
+}
+
+fn csv_read_error(file: &str, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::Io {
+            path: Some(file.into()),
+            source: io,
+        },
+        other => Error::csv(RowError {
+            file: file.into(),
+            line,
+            column: None,
+            value: None,
+            reason: format!("malformed record: {other:?}"),
+        }),
+    }
+}
+
+/// One record of a delimited file.
+pub(crate) struct Record<'a> {
+    rec: &'a csv::ByteRecord,
+    file: &'a str,
+    /// 1-based line where the record starts.
+    pub line: u64,
+}
+
+impl Record<'_> {
+    /// A row error for this record.
+    pub fn error(
+        &self,
+        column: Option<&str>,
+        value: Option<&str>,
+        reason: impl Into<String>,
+    ) -> RowError {
+        RowError {
+            file: self.file.to_string(),
+            line: self.line,
+            column: column.map(String::from),
+            value: value.map(String::from),
+            reason: reason.into(),
+        }
+    }
+
+    /// The field of format column `ci` (trimmed), or `None` when the column is absent or blank.
+    pub fn get(
+        &self,
+        header: &Header,
+        columns: &[Column],
+        ci: usize,
+    ) -> std::result::Result<Option<&str>, RowError> {
+        let Some(pos) = header.pos[ci] else {
+            return Ok(None);
+        };
+        let raw = self.rec.get(pos).unwrap_or(b"");
+        let s = std::str::from_utf8(raw).map_err(|e| {
+            self.error(
+                Some(columns[ci].name),
+                Some(&String::from_utf8_lossy(raw)),
+                format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+            )
+        })?;
+        let s = s.trim_matches(|c: char| c.is_whitespace());
+        Ok(if s.is_empty() { None } else { Some(s) })
+    }
+
+    /// Like [`Record::get`] but a missing value is an error.
+    pub fn require(
+        &self,
+        header: &Header,
+        columns: &[Column],
+        ci: usize,
+    ) -> std::result::Result<&str, RowError> {
+        self.get(header, columns, ci)?
+            .ok_or_else(|| self.error(Some(columns[ci].name), Some(""), "a value is required"))
+    }
+
+    /// The raw fields, lossily decoded (for the rejects file).
+    pub fn fields(&self) -> Vec<String> {
+        self.rec
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+}
+
+/// Turns a domain error about one field into a row error naming the CSV column.
+pub(crate) fn row_error(rec: &Record<'_>, column: &str, e: Error) -> RowError {
+    match e {
+        Error::InvalidArgument { value, reason, .. } => {
+            rec.error(Some(column), Some(&value), reason)
+        }
+        other => rec.error(Some(column), None, other.to_string()),
+    }
+}
+
+/// Collects rejected rows: keeps the first few, counts all, optionally writes them as CSV.
+pub(crate) struct Rejects<'a> {
+    pub errors: Vec<RowError>,
+    pub count: u64,
+    writer: Option<csv::Writer<&'a mut dyn Write>>,
+    header_written: bool,
+}
+
+impl<'a> Rejects<'a> {
+    pub fn new(out: Option<&'a mut dyn Write>) -> Rejects<'a> {
+        Rejects {
+            errors: Vec::new(),
+            count: 0,
+            writer: out.map(csv::Writer::from_writer),
+            header_written: false,
+        }
+    }
+
+    pub fn add(&mut self, header: &Header, fields: Vec<String>, err: RowError) -> Result<()> {
+        if let Some(w) = &mut self.writer {
+            let io = |e: csv::Error| Error::Io {
+                path: None,
+                source: std::io::Error::other(e.to_string()),
+            };
+            if !self.header_written {
+                let mut h = header.names.clone();
+                h.extend(["error_line", "error_column", "error_reason"].map(String::from));
+                w.write_record(&h).map_err(io)?;
+                self.header_written = true;
+            }
+            let mut f = fields;
+            f.resize(header.names.len(), String::new());
+            f.push(err.line.to_string());
+            f.push(err.column.clone().unwrap_or_default());
+            f.push(match &err.value {
+                Some(v) => format!("{} (value {v:?})", err.reason),
+                None => err.reason.clone(),
+            });
+            w.write_record(&f).map_err(io)?;
+        }
+        self.count += 1;
+        if self.errors.len() < CsvErrors::MAX_KEPT {
+            self.errors.push(err);
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<(Vec<RowError>, u64)> {
+        if let Some(w) = &mut self.writer {
+            w.flush().map_err(|e| Error::Io {
+                path: None,
+                source: e,
+            })?;
+        }
+        Ok((self.errors, self.count))
+    }
+}
+
+/// Ends an import: in all-or-nothing mode any rejected row is an error (and the caller's
+/// transaction rolls back); otherwise the rejections go into the report.
+pub(crate) fn conclude(
+    mode: ImportMode,
+    rejects: Rejects<'_>,
+    mut report: ImportReport,
+) -> Result<ImportReport> {
+    let (errors, count) = rejects.finish()?;
+    if count > 0 && mode == ImportMode::AllOrNothing {
+        return Err(Error::Csv(Box::new(CsvErrors {
+            errors,
+            rejected: count,
+        })));
+    }
+    report.rejected = count;
+    report.errors = errors;
+    Ok(report)
+}
+
+/// An output format for exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// RFC 4180 CSV with a header line.
+    #[default]
+    Csv,
+    /// Tab-separated, with a header line.
+    Tsv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "tsv" => Ok(Format::Tsv),
+            "jsonl" | "jsonlines" | "ndjson" => Ok(Format::JsonLines),
+            _ => Err(Error::invalid("format", s, "must be csv, tsv or jsonl")),
+        }
+    }
+}
+
+/// Writes rows in a [`Format`]; a [`RowSink`] so any query streams straight to a file.
+pub struct TableWriter<W: Write> {
+    format: Format,
+    csv: Option<csv::Writer<W>>,
+    raw: Option<W>,
+    names: Vec<String>,
+    rows: u64,
+    buf: String,
+}
+
+impl<W: Write> std::fmt::Debug for TableWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableWriter")
+            .field("format", &self.format)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> Error {
+    Error::Io {
+        path: None,
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+impl<W: Write> TableWriter<W> {
+    /// A writer of `format` into `out`.
+    pub fn new(out: W, format: Format) -> TableWriter<W> {
+        match format {
+            Format::Csv | Format::Tsv => {
+                let delim = if format == Format::Tsv { b'\t' } else { b',' };
+                let w = csv::WriterBuilder::new().delimiter(delim).from_writer(out);
+                TableWriter {
+                    format,
+                    csv: Some(w),
+                    raw: None,
+                    names: vec![],
+                    rows: 0,
+                    buf: String::new(),
+                }
+            }
+            Format::JsonLines => TableWriter {
+                format,
+                csv: None,
+                raw: Some(out),
+                names: vec![],
+                rows: 0,
+                buf: String::new(),
+            },
+        }
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> Result<W> {
+        match (self.csv, self.raw) {
+            (Some(w), _) => w.into_inner().map_err(|e| io_err(e.error())),
+            (None, Some(mut w)) => {
+                w.flush().map_err(io_err)?;
+                Ok(w)
+            }
+            (None, None) => unreachable!("a TableWriter has one of its writers"),
+        }
+    }
+}
+
+impl<W: Write> RowSink for TableWriter<W> {
+    fn columns(&mut self, names: &[String], _decl: &[Option<String>]) -> Result<()> {
+        self.names = names.to_vec();
+        if let Some(w) = &mut self.csv {
+            w.write_record(names).map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[ValueRef<'_>]) -> Result<()> {
+        use std::fmt::Write as _;
+        self.rows += 1;
+        if let Some(w) = &mut self.csv {
+            for v in values {
+                match v {
+                    ValueRef::Null => w.write_field(b""),
+                    ValueRef::Integer(i) => w.write_field(itoa_buf(*i, &mut self.buf)),
+                    ValueRef::Real(f) => {
+                        self.buf.clear();
+                        let _ = write!(self.buf, "{f}");
+                        w.write_field(self.buf.as_bytes())
+                    }
+                    ValueRef::Text(t) => w.write_field(t.as_bytes()),
+                    ValueRef::Blob(b) => w.write_field(hex(b).as_bytes()),
+                }
+                .map_err(io_err)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(io_err)?;
+        } else if let Some(w) = &mut self.raw {
+            let mut obj = serde_json::Map::with_capacity(values.len());
+            for (n, v) in self.names.iter().zip(values) {
+                let j = match v {
+                    ValueRef::Null => serde_json::Value::Null,
+                    ValueRef::Integer(i) => (*i).into(),
+                    ValueRef::Real(f) => {
+                        serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+                    }
+                    ValueRef::Text(t) => (*t).into(),
+                    ValueRef::Blob(b) => hex(b).into(),
+                };
+                obj.insert(n.clone(), j);
+            }
+            serde_json::to_writer(&mut *w, &obj).map_err(io_err)?;
+            w.write_all(b"\n").map_err(io_err)?;
+        }
+        Ok(())
+    }
+}
+
+fn itoa_buf(i: i64, buf: &mut String) -> &[u8] {
+    use std::fmt::Write as _;
+    buf.clear();
+    let _ = write!(buf, "{i}");
+    buf.as_bytes()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Store {
+    /// Streams a query's result (over the public views) to `out` in `format`; returns the row count.
+    pub fn export_query(
+        &mut self,
+        sql: &str,
+        params: &Params,
+        format: Format,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        let mut w = TableWriter::new(out, format);
+        self.query_stream(
+            sql,
+            params,
+            QueryOptions {
+                timeout: None,
+                max_rows: u64::MAX,
+            },
+            &mut w,
+        )?;
+        let n = w.rows();
+        w.finish()?;
+        Ok(n)
+    }
+
+    /// Exports a whole public view.
+    pub fn export_view(&mut self, view: &str, format: Format, out: &mut dyn Write) -> Result<u64> {
+        if !self.views()?.iter().any(|v| v == view) {
+            return Err(Error::not_found("view", view));
+        }
+        self.export_query(
+            &format!("SELECT * FROM \"{view}\""),
+            &Params::None,
+            format,
+            out,
+        )
+    }
+}

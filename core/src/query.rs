@@ -1,0 +1,831 @@
+//! The read-only SQL channel: users' own questions over the public views.
+//!
+//! Queries run on a second connection that is
+//! - opened read-only (`SQLITE_OPEN_READONLY`) and set `query_only`;
+//! - guarded by an authorizer that allows `SELECT`, reads of the public views (and of base tables
+//!   only *through* a public view), and a list of harmless functions; everything else (writes,
+//!   schema changes, `ATTACH`, `PRAGMA`, transactions, `load_extension`, direct reads of base tables
+//!   or of `sqlite_schema`) is refused with [`Error::QueryRefused`];
+//! - limited in SQL length, attached databases (none) and result rows;
+//! - interruptible: by a timeout ([`QueryOptions::timeout`]) or from another thread through
+//!   [`Store::interrupt_handle`] (Python's Ctrl-C uses this).
+//!
+//! The public views are every view in the schema: `sql/views.sql` defines them all, and base
+//! tables are never views.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
+use rusqlite::types::ValueRef as SqlValueRef;
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::{Location, Store};
+
+/// The longest SQL text accepted (bytes).
+pub const MAX_SQL_LEN: usize = 100_000;
+
+/// The default cap on rows a materialized query returns.
+pub const DEFAULT_MAX_ROWS: u64 = 10_000_000;
+
+/// Functions the channel allows: SQLite's pure scalar, aggregate, window, date, JSON and math
+/// functions. Anything else (`load_extension`, `fts3_tokenizer`, `sqlite_compileoption_*`, ...)
+/// is refused.
+const ALLOWED_FUNCTIONS: &[&str] = &[
+    "abs",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "avg",
+    "ceil",
+    "ceiling",
+    "char",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "cos",
+    "cosh",
+    "count",
+    "cume_dist",
+    "date",
+    "datetime",
+    "degrees",
+    "dense_rank",
+    "exp",
+    "first_value",
+    "floor",
+    "format",
+    "glob",
+    "group_concat",
+    "hex",
+    "ifnull",
+    "iif",
+    "instr",
+    "json",
+    "json_array",
+    "json_array_length",
+    "json_each",
+    "json_extract",
+    "json_group_array",
+    "json_group_object",
+    "json_object",
+    "json_quote",
+    "json_tree",
+    "json_type",
+    "json_valid",
+    "julianday",
+    "lag",
+    "last_value",
+    "lead",
+    "length",
+    "like",
+    "likelihood",
+    "likely",
+    "ln",
+    "log",
+    "log10",
+    "log2",
+    "lower",
+    "ltrim",
+    "max",
+    "min",
+    "mod",
+    "nth_value",
+    "ntile",
+    "nullif",
+    "octet_length",
+    "percent_rank",
+    "pi",
+    "pow",
+    "power",
+    "printf",
+    "quote",
+    "radians",
+    "random",
+    "rank",
+    "replace",
+    "round",
+    "row_number",
+    "rtrim",
+    "sign",
+    "sin",
+    "sinh",
+    "sqrt",
+    "strftime",
+    "string_agg",
+    "substr",
+    "substring",
+    "sum",
+    "tan",
+    "tanh",
+    "time",
+    "timediff",
+    "total",
+    "trim",
+    "trunc",
+    "typeof",
+    "unhex",
+    "unicode",
+    "unixepoch",
+    "unlikely",
+    "upper",
+    "->",
+    "->>",
+];
+
+/// A SQL value, owned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Integer(i64),
+    /// A double.
+    Real(f64),
+    /// UTF-8 text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+/// A SQL value borrowed from the current row of a streaming query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Integer(i64),
+    /// A double.
+    Real(f64),
+    /// UTF-8 text (invalid UTF-8 in the store shows as U+FFFD).
+    Text(&'a str),
+    /// Bytes.
+    Blob(&'a [u8]),
+}
+
+impl ValueRef<'_> {
+    /// An owned copy.
+    pub fn to_owned_value(&self) -> Value {
+        match *self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(t.to_string()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl Value {
+    /// A borrowed view of this value.
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(t) => ValueRef::Text(t),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Integer(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Real(f)
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as V};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => V::Null,
+            Value::Integer(i) => V::Integer(*i),
+            Value::Real(f) => V::Real(*f),
+            Value::Text(t) => V::Text(t.as_bytes()),
+            Value::Blob(b) => V::Blob(b),
+        }))
+    }
+}
+
+/// Query parameters: none, positional (`?`, `?1`), or named (`:name`, `@name`, `$name`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Params {
+    /// No parameters.
+    #[default]
+    None,
+    /// Positional parameters, bound in order.
+    Positional(Vec<Value>),
+    /// Named parameters; a name may be given with or without its `:`/`@`/`$` prefix.
+    Named(Vec<(String, Value)>),
+}
+
+/// Limits of one query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// Interrupt the query after this long (`None`: no timeout).
+    pub timeout: Option<Duration>,
+    /// Refuse results of more rows than this (materialized queries only).
+    pub max_rows: u64,
+}
+
+impl Default for QueryOptions {
+    fn default() -> QueryOptions {
+        QueryOptions {
+            timeout: None,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+}
+
+/// A materialized query result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Declared types of the columns (`TEXT`, `INTEGER`, ...), when SQLite knows them.
+    pub decl_types: Vec<Option<String>>,
+    /// The rows.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Receives a streaming query's columns once, then each row.
+pub trait RowSink {
+    /// Called once before the first row with the column names and declared types.
+    fn columns(&mut self, names: &[String], decl_types: &[Option<String>]) -> Result<()>;
+    /// Called for every row.
+    fn row(&mut self, values: &[ValueRef<'_>]) -> Result<()>;
+}
+
+/// Interrupts a running query from another thread. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct InterruptHandle(Arc<rusqlite::InterruptHandle>);
+
+impl std::fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InterruptHandle")
+    }
+}
+
+impl InterruptHandle {
+    /// Interrupts the query running now on the store's query channel, if any.
+    pub fn interrupt(&self) {
+        self.0.interrupt();
+    }
+}
+
+/// The query channel's connection and its guard state.
+pub(crate) struct Reader {
+    conn: Connection,
+    deadline: Arc<Mutex<Option<Instant>>>,
+    refusal: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reader")
+    }
+}
+
+fn describe(action: &AuthAction<'_>) -> String {
+    match action {
+        AuthAction::Read { table_name, .. } => format!(
+            "{table_name:?} is not a public view (read the views listed in docs/sql.md; base tables are private)"
+        ),
+        AuthAction::Function { function_name } => format!("function {function_name}() is not allowed"),
+        AuthAction::Pragma { pragma_name, .. } => format!("PRAGMA {pragma_name} is not allowed"),
+        AuthAction::Attach { .. } | AuthAction::Detach { .. } => "ATTACH and DETACH are not allowed".into(),
+        AuthAction::Insert { table_name } | AuthAction::Update { table_name, .. } | AuthAction::Delete { table_name } => {
+            format!("the channel is read-only (write to {table_name:?})")
+        }
+        AuthAction::Transaction { .. } | AuthAction::Savepoint { .. } => {
+            "transactions are not allowed on the read-only channel".into()
+        }
+        other => format!("the channel is read-only ({other:?} is not allowed)"),
+    }
+}
+
+impl Reader {
+    fn open(location: &Location) -> Result<Reader> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = match location {
+            Location::File(p) => Connection::open_with_flags(p, flags)?,
+            Location::Memory(uri) => Connection::open_with_flags(uri, flags)?,
+        };
+        conn.busy_timeout(crate::store::DEFAULT_BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LEN as i32)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+        let views: HashSet<String> = {
+            let mut st = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'view'")?;
+            let v = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            v
+        };
+        let allowed_fns: HashSet<&'static str> = ALLOWED_FUNCTIONS.iter().copied().collect();
+        let refusal = Arc::new(Mutex::new(None::<String>));
+        let refusal_w = Arc::clone(&refusal);
+        // Base tables the statement being prepared reads through a public view. SQLite's count(*)
+        // optimization then reads such a table with no column and no view named; that is allowed.
+        let mut via_views: HashSet<String> = HashSet::new();
+        let _ = conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if matches!(ctx.action, AuthAction::Select) && ctx.accessor.is_none() {
+                via_views.clear(); // the outermost SELECT of a new statement
+            }
+            let allowed = match &ctx.action {
+                AuthAction::Select | AuthAction::Recursive => true,
+                // A common table expression or subquery has no database; every table and view does.
+                AuthAction::Read {
+                    table_name,
+                    column_name,
+                } => {
+                    if ctx.accessor.is_some_and(|v| views.contains(v)) {
+                        via_views.insert(table_name.to_string());
+                        true
+                    } else {
+                        ctx.database_name.is_none_or(str::is_empty)
+                            || views.contains(*table_name)
+                            || (column_name.is_empty() && via_views.contains(*table_name))
+                    }
+                }
+                AuthAction::Function { function_name } => {
+                    allowed_fns.contains(function_name.to_ascii_lowercase().as_str())
+                }
+                _ => false,
+            };
+            if allowed {
+                Authorization::Allow
+            } else {
+                if let Ok(mut r) = refusal_w.lock() {
+                    r.get_or_insert_with(|| describe(&ctx.action));
+                }
+                Authorization::Deny
+            }
+        }));
+        let deadline = Arc::new(Mutex::new(None::<Instant>));
+        let deadline_r = Arc::clone(&deadline);
+        let _ = conn.progress_handler(
+            10_000,
+            Some(move || {
+                deadline_r
+                    .lock()
+                    .ok()
+                    .and_then(|d| *d)
+                    .is_some_and(|d| Instant::now() >= d)
+            }),
+        );
+        Ok(Reader {
+            conn,
+            deadline,
+            refusal,
+        })
+    }
+
+    fn map_err(&self, e: rusqlite::Error, timeout: Option<Duration>) -> Error {
+        use rusqlite::ffi::ErrorCode as C;
+        let refusal = self.refusal.lock().ok().and_then(|mut r| r.take());
+        if let Some(reason) = refusal {
+            return Error::QueryRefused(reason);
+        }
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == C::AuthorizationForStatementDenied =>
+            {
+                Error::QueryRefused(e.to_string())
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == C::ReadOnly => {
+                Error::QueryRefused(format!("the channel is read-only: {e}"))
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == C::OperationInterrupted => {
+                match timeout {
+                    Some(t)
+                        if self
+                            .deadline
+                            .lock()
+                            .ok()
+                            .and_then(|d| *d)
+                            .is_some_and(|d| Instant::now() >= d) =>
+                    {
+                        Error::Interrupted(format!(
+                            "the query ran longer than its timeout of {t:?}"
+                        ))
+                    }
+                    _ => Error::Interrupted("the query was interrupted".into()),
+                }
+            }
+            rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == C::TooBig => {
+                Error::QueryRefused(format!(
+                    "{m} (the SQL text may be at most {MAX_SQL_LEN} bytes)"
+                ))
+            }
+            rusqlite::Error::MultipleStatement => {
+                Error::QueryRefused("only one statement may be run at a time".into())
+            }
+            rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == C::Unknown => Error::invalid(
+                "SQL",
+                m.clone(),
+                "the statement is not valid SQL for the public views",
+            ),
+            _ => Error::from(e),
+        }
+    }
+}
+
+fn bind(st: &mut rusqlite::Statement<'_>, params: &Params) -> Result<()> {
+    let expected = st.parameter_count();
+    match params {
+        Params::None | Params::Positional(_) => {
+            let values: &[Value] = match params {
+                Params::Positional(v) => v,
+                _ => &[],
+            };
+            if values.len() != expected {
+                return Err(Error::invalid(
+                    "query parameters",
+                    format!("{} given", values.len()),
+                    format!("the statement has {expected} parameter(s)"),
+                ));
+            }
+            for (i, v) in values.iter().enumerate() {
+                st.raw_bind_parameter(i + 1, v)?;
+            }
+        }
+        Params::Named(pairs) => {
+            let mut bound = vec![false; expected];
+            for (name, v) in pairs {
+                let idx = if name.starts_with([':', '@', '$']) {
+                    st.parameter_index(name)?
+                } else {
+                    [":", "@", "$"]
+                        .iter()
+                        .find_map(|p| st.parameter_index(&format!("{p}{name}")).ok().flatten())
+                };
+                let Some(idx) = idx else {
+                    return Err(Error::invalid(
+                        "query parameter",
+                        name.clone(),
+                        "the statement has no such parameter",
+                    ));
+                };
+                st.raw_bind_parameter(idx, v)?;
+                bound[idx - 1] = true;
+            }
+            if let Some(missing) = bound.iter().position(|b| !b) {
+                let name = st.parameter_name(missing + 1).unwrap_or("?").to_string();
+                return Err(Error::invalid(
+                    "query parameter",
+                    name,
+                    "no value was given for it",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    fn reader(&mut self) -> Result<&Reader> {
+        if self.reader.is_none() {
+            self.reader = Some(Reader::open(&self.location)?);
+        }
+        Ok(self.reader.as_ref().expect("just opened"))
+    }
+
+    /// A handle that interrupts the query running on this store's query channel.
+    pub fn interrupt_handle(&mut self) -> Result<InterruptHandle> {
+        Ok(InterruptHandle(Arc::new(
+            self.reader()?.conn.get_interrupt_handle(),
+        )))
+    }
+
+    /// Runs a read-only query over the public views and returns all its rows.
+    pub fn query(&mut self, sql: &str, params: &Params) -> Result<QueryResult> {
+        self.query_with(sql, params, QueryOptions::default())
+    }
+
+    /// [`Store::query`] with limits.
+    pub fn query_with(
+        &mut self,
+        sql: &str,
+        params: &Params,
+        opts: QueryOptions,
+    ) -> Result<QueryResult> {
+        struct Collect<'a> {
+            out: &'a mut QueryResult,
+            max_rows: u64,
+        }
+        impl RowSink for Collect<'_> {
+            fn columns(&mut self, names: &[String], decl_types: &[Option<String>]) -> Result<()> {
+                self.out.columns = names.to_vec();
+                self.out.decl_types = decl_types.to_vec();
+                Ok(())
+            }
+            fn row(&mut self, values: &[ValueRef<'_>]) -> Result<()> {
+                if self.out.rows.len() as u64 >= self.max_rows {
+                    return Err(Error::QueryRefused(format!(
+                        "the result has more than {} rows; add a LIMIT or raise max_rows",
+                        self.max_rows
+                    )));
+                }
+                self.out
+                    .rows
+                    .push(values.iter().map(ValueRef::to_owned_value).collect());
+                Ok(())
+            }
+        }
+        let mut out = QueryResult {
+            columns: vec![],
+            decl_types: vec![],
+            rows: vec![],
+        };
+        self.query_stream(
+            sql,
+            params,
+            opts,
+            &mut Collect {
+                out: &mut out,
+                max_rows: opts.max_rows,
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Runs a read-only query and hands each row to `sink` without keeping the result in memory.
+    pub fn query_stream(
+        &mut self,
+        sql: &str,
+        params: &Params,
+        opts: QueryOptions,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        if sql.len() > MAX_SQL_LEN {
+            return Err(Error::QueryRefused(format!(
+                "the SQL text is {} bytes; at most {MAX_SQL_LEN} are accepted",
+                sql.len()
+            )));
+        }
+        let reader = self.reader()?;
+        if let Ok(mut r) = reader.refusal.lock() {
+            *r = None;
+        }
+        let mut st = reader
+            .conn
+            .prepare(sql)
+            .map_err(|e| reader.map_err(e, None))?;
+        if !st.readonly() {
+            return Err(Error::QueryRefused("the channel is read-only".into()));
+        }
+        bind(&mut st, params)?;
+        let names: Vec<String> = st.column_names().map(String::from).collect();
+        let decl: Vec<Option<String>> = st
+            .columns()
+            .map(|c| c.decl_type().map(String::from))
+            .collect();
+        sink.columns(&names, &decl)?;
+        if let Ok(mut d) = reader.deadline.lock() {
+            *d = opts.timeout.map(|t| Instant::now() + t);
+        }
+        let result = (|| {
+            let mut rows = st.raw_query();
+            loop {
+                let row = match rows.next() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => return Ok(()),
+                    Err(e) => return Err(reader.map_err(e, opts.timeout)),
+                };
+                let mut buf: Vec<ValueRef<'_>> = Vec::with_capacity(names.len());
+                for (i, name) in names.iter().enumerate() {
+                    buf.push(match row.get_ref(i)? {
+                        SqlValueRef::Null => ValueRef::Null,
+                        SqlValueRef::Integer(v) => ValueRef::Integer(v),
+                        SqlValueRef::Real(v) => ValueRef::Real(v),
+                        SqlValueRef::Text(t) => match std::str::from_utf8(t) {
+                            Ok(s) => ValueRef::Text(s),
+                            Err(_) => {
+                                return Err(Error::Internal(format!(
+                                    "column {} holds text that is not UTF-8: {:?}",
+                                    name,
+                                    String::from_utf8_lossy(t)
+                                )))
+                            }
+                        },
+                        SqlValueRef::Blob(b) => ValueRef::Blob(b),
+                    });
+                }
+                sink.row(&buf)?;
+            }
+        })();
+        if let Ok(mut d) = reader.deadline.lock() {
+            *d = None;
+        }
+        result
+    }
+
+    /// The names of the public views, sorted.
+    pub fn views(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")?;
+        let v = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customers::NewCustomer;
+    use crate::error::ErrorCode;
+
+    fn store() -> Result<Store> {
+        let mut s = Store::open_in_memory()?;
+        s.add_customer(&NewCustomer {
+            name: "Contoso".into(),
+            tenant_domain: Some("contoso.onmicrosoft.com".into()),
+            default_usage_location: Some("US".into()),
+        })?;
+        s.add_customer(&NewCustomer::named("Adatum"))?;
+        Ok(s)
+    }
+
+    #[test]
+    fn reads_views_with_params() -> Result<()> {
+        let mut s = store()?;
+        let r = s.query(
+            "SELECT name, default_usage_location FROM customers ORDER BY name",
+            &Params::None,
+        )?;
+        assert_eq!(r.columns, ["name", "default_usage_location"]);
+        assert_eq!(
+            r.rows,
+            vec![
+                vec![Value::from("Adatum"), Value::Null],
+                vec!["Contoso".into(), "US".into()]
+            ]
+        );
+        let r = s.query(
+            "SELECT count(*) FROM customers WHERE name = ?",
+            &Params::Positional(vec!["contoso".into()]),
+        )?;
+        assert_eq!(r.rows[0][0], Value::Integer(1));
+        let r = s.query(
+            "SELECT upper(name) AS n FROM customers WHERE name = :n",
+            &Params::Named(vec![("n".into(), "Adatum".into())]),
+        )?;
+        assert_eq!(r.rows[0][0], Value::from("ADATUM"));
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_parameters_are_clear_errors() -> Result<()> {
+        let mut s = store()?;
+        let e = s
+            .query("SELECT * FROM customers WHERE name = ?", &Params::None)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert!(e.to_string().contains("1 parameter"), "{e}");
+        let e = s
+            .query(
+                "SELECT * FROM customers WHERE name = :n",
+                &Params::Named(vec![("m".into(), "x".into())]),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("no such parameter"), "{e}");
+        Ok(())
+    }
+
+    #[test]
+    fn hostile_statements_are_refused() -> Result<()> {
+        let mut s = store()?;
+        let hostile = [
+            "DELETE FROM customers",
+            "INSERT INTO customer (name, created_at, updated_at) VALUES ('x', '', '')",
+            "UPDATE customer SET name = 'x'",
+            "DROP VIEW customers",
+            "CREATE TABLE t (x)",
+            "ATTACH DATABASE '/tmp/x.db' AS x",
+            "PRAGMA user_version = 7",
+            "PRAGMA journal_mode",
+            "SELECT load_extension('libfoo')",
+            "SELECT * FROM customer",
+            "SELECT * FROM audit_event",
+            "SELECT * FROM sqlite_schema",
+            "SELECT * FROM pragma_table_info('customer')",
+            "BEGIN",
+            "SELECT 1; DELETE FROM customer",
+            "VACUUM",
+            "WITH x AS (SELECT 1) DELETE FROM customer",
+        ];
+        for sql in hostile {
+            let e = s.query(sql, &Params::None).unwrap_err();
+            assert!(
+                matches!(
+                    e.code(),
+                    ErrorCode::QueryRefused | ErrorCode::InvalidArgument
+                ),
+                "{sql}: {e} ({:?})",
+                e.code()
+            );
+        }
+        assert_eq!(s.customers()?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn refusals_say_why() -> Result<()> {
+        let mut s = store()?;
+        let e = s
+            .query("SELECT * FROM customer", &Params::None)
+            .unwrap_err();
+        assert!(e.to_string().contains("not a public view"), "{e}");
+        let e = s
+            .query("SELECT load_extension('x')", &Params::None)
+            .unwrap_err();
+        assert!(e.to_string().contains("load_extension"), "{e}");
+        Ok(())
+    }
+
+    #[test]
+    fn long_queries_time_out() -> Result<()> {
+        let mut s = store()?;
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+        let opts = QueryOptions {
+            timeout: Some(Duration::from_millis(50)),
+            ..Default::default()
+        };
+        let e = s.query_with(sql, &Params::None, opts).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Interrupted, "{e}");
+        // The channel still works afterwards.
+        assert_eq!(
+            s.query("SELECT count(*) FROM customers", &Params::None)?
+                .rows[0][0],
+            Value::Integer(2)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn queries_can_be_interrupted_from_another_thread() -> Result<()> {
+        let mut s = store()?;
+        let h = s.interrupt_handle()?;
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            h.interrupt();
+        });
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+        let e = s.query(sql, &Params::None).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(e.code(), ErrorCode::Interrupted);
+        Ok(())
+    }
+
+    #[test]
+    fn result_size_is_capped() -> Result<()> {
+        let mut s = store()?;
+        let opts = QueryOptions {
+            max_rows: 1,
+            ..Default::default()
+        };
+        let e = s
+            .query_with("SELECT name FROM customers", &Params::None, opts)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::QueryRefused);
+        let e = s
+            .query(
+                &format!("SELECT '{}'", "x".repeat(MAX_SQL_LEN)),
+                &Params::None,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::QueryRefused);
+        Ok(())
+    }
+}

@@ -19,6 +19,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod demo;
 pub mod error;
 pub mod io;
 pub mod query;

@@ -63,10 +63,11 @@ impl Clock {
     }
 }
 
-/// Formats an instant the way the store keeps it: ISO-8601 UTC with a `Z`, whole seconds unless
-/// the instant has a fraction, so SQLite's date functions read it.
+/// Formats an instant the way the store keeps it: ISO-8601 UTC, whole seconds, with a `Z`
+/// (`2024-05-06T07:08:09Z`). One fixed width, so that comparing the text compares the times and
+/// SQLite's date functions read it; licensing needs no sub-second precision.
 pub fn format_ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Where a store lives.

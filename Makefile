@@ -1,0 +1,65 @@
+# licstore: every target here is what a developer or CI runs. `make demo` and `make test` are the
+# README's quick start and must work on a fresh machine with nothing installed by hand.
+
+CARGO      ?= cargo
+PYTHON     ?= python3
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+DEMO_DB    ?= demo.licstore
+PREFIX     ?= /usr/local
+
+.PHONY: all demo test test-rust test-c test-python lint fmt-check clippy header header-check venv python-dev bench clean install
+
+all: test
+
+## The main job: build the CLI, create demo.licstore from generated sample data, print its summaries.
+demo:
+	$(CARGO) build --locked --release -p licstore-cli
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	./target/release/licstore --db $(DEMO_DB) demo
+
+## Every test: Rust, C, C++ and Python (sets up what it needs first).
+test: test-rust test-c test-python
+
+test-rust:
+	$(CARGO) test --locked --workspace --exclude licstore-python
+
+test-c:
+	$(CARGO) build --locked -p licstore-ffi
+	$(MAKE) -C tests/c run LIBDIR=$(CURDIR)/target/debug INCLUDEDIR=$(CURDIR)/include
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: python/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r python/requirements-dev.txt
+	touch $@
+
+python-dev: venv
+	cd python && ../$(VENV)/bin/maturin develop --quiet --locked
+
+test-python: python-dev
+	$(VPY) -m pytest -q python/tests
+
+## Static checks CI runs besides the tests.
+lint: fmt-check clippy header-check
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+header-check:
+	$(CARGO) test --locked -p licstore-ffi --test header
+
+## Regenerates include/licstore.h from the ffi crate.
+header:
+	LICSTORE_UPDATE_HEADER=1 $(CARGO) test --locked -p licstore-ffi --test header
+
+bench:
+	$(CARGO) bench --locked -p licstore-benches
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-report.html

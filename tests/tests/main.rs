@@ -1,1 +1,5 @@
+//! The one integration-test binary of the cross-language tests: the real `licstore` binary on
+//! real files, and the checks that the Rust, C and Python lists of error codes agree.
 
+mod cli;
+mod error_codes;

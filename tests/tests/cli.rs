@@ -1,0 +1,1 @@
+//! End-to-end tests of the `licstore` command line (filled in with the CLI).

@@ -1,0 +1,1 @@
+//! Error-code lists of core, C header and Python stubs agree (filled in with the bindings).

@@ -31,7 +31,9 @@ pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
-pub use query::{InterruptHandle, Params, QueryOptions, QueryResult, RowSink, Value, ValueRef};
+pub use query::{
+    InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, RowSink, Value, ValueRef,
+};
 pub use store::{Clock, Store};
 
 /// The version of this build (from Cargo).

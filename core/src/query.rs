@@ -273,6 +273,16 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// The shape of a query-channel statement, before it runs (see [`Store::query_describe`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryShape {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// The parameters: entry `i` is parameter `i + 1`, with its name as written (`:name`,
+    /// `@name`, `$name`, `?3`) or `None` for a nameless `?`.
+    pub parameters: Vec<Option<String>>,
+}
+
 /// Receives a streaming query's columns once, then each row.
 pub trait RowSink {
     /// Called once before the first row with the column names and declared types.
@@ -447,6 +457,13 @@ impl Reader {
             }
             rusqlite::Error::MultipleStatement => {
                 Error::QueryRefused("only one statement may be run at a time".into())
+            }
+            // A write to a view fails in SQLite's parser before the authorizer sees it; it is
+            // still a write attempt, and callers branch on QueryRefused for those.
+            rusqlite::Error::SqliteFailure(f, Some(m))
+                if f.code == C::Unknown && m.starts_with("cannot modify ") =>
+            {
+                Error::QueryRefused(format!("the channel is read-only: {m}"))
             }
             rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == C::Unknown => Error::invalid(
                 "SQL",
@@ -648,6 +665,36 @@ impl Store {
         result
     }
 
+    /// Checks a statement exactly as [`Store::query_stream`] would (length, read-only, authorizer)
+    /// without running it, and returns its columns and parameters. Bindings (the C statement
+    /// interface) use it to refuse a statement when it is prepared and to check parameter indexes
+    /// and names before the query runs.
+    pub fn query_describe(&mut self, sql: &str) -> Result<QueryShape> {
+        if sql.len() > MAX_SQL_LEN {
+            return Err(Error::QueryRefused(format!(
+                "the SQL text is {} bytes; at most {MAX_SQL_LEN} are accepted",
+                sql.len()
+            )));
+        }
+        let reader = self.reader()?;
+        if let Ok(mut r) = reader.refusal.lock() {
+            *r = None;
+        }
+        let st = reader
+            .conn
+            .prepare(sql)
+            .map_err(|e| reader.map_err(e, None))?;
+        if !st.readonly() {
+            return Err(Error::QueryRefused("the channel is read-only".into()));
+        }
+        Ok(QueryShape {
+            columns: st.column_names().map(String::from).collect(),
+            parameters: (1..=st.parameter_count())
+                .map(|i| st.parameter_name(i).map(String::from))
+                .collect(),
+        })
+    }
+
     /// The names of the public views, sorted.
     pub fn views(&self) -> Result<Vec<String>> {
         let mut st = self
@@ -826,6 +873,25 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::QueryRefused);
+        Ok(())
+    }
+
+    #[test]
+    fn describe_checks_without_running() -> Result<()> {
+        let mut s = store()?;
+        let shape = s.query_describe("SELECT name, ?1 AS a, :who AS b FROM customers")?;
+        assert_eq!(shape.columns, ["name", "a", "b"]);
+        assert_eq!(
+            shape.parameters,
+            [Some("?1".to_string()), Some(":who".to_string())]
+        );
+        let shape = s.query_describe("SELECT ? + ?")?;
+        assert_eq!(shape.parameters, [None, None]);
+        for sql in ["DELETE FROM customers", "SELECT * FROM customer"] {
+            let e = s.query_describe(sql).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::QueryRefused, "{sql}: {e}");
+        }
+        assert_eq!(s.customers()?.len(), 2);
         Ok(())
     }
 }

@@ -14,13 +14,13 @@ use std::path::PathBuf;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $name:ident = $num:literal, )*) => {
+    ($( $(#[doc = $doc:literal])+ $name:ident = $num:literal, )*) => {
         /// A stable, numeric error code. The numbers are part of the public C and Python ABI.
         #[repr(u32)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[non_exhaustive]
         pub enum ErrorCode {
-            $( $(#[$doc])* $name = $num, )*
+            $( $(#[doc = $doc])+ $name = $num, )*
         }
 
         impl ErrorCode {
@@ -30,6 +30,12 @@ macro_rules! error_codes {
             /// The code's name, as the Python exception class and the job item error are named.
             pub const fn name(self) -> &'static str {
                 match self { $( ErrorCode::$name => stringify!($name), )* }
+            }
+
+            /// What the code means: its doc comment above, one sentence (the Python exception
+            /// classes' docstrings and the C enum's comments say the same).
+            pub const fn description(self) -> &'static str {
+                match self { $( ErrorCode::$name => concat!($($doc),+).trim_ascii(), )* }
             }
 
             /// The code for a number, if it is one.
@@ -443,6 +449,8 @@ mod tests {
             assert!(seen.insert(c.number()), "duplicate number {}", c.number());
             assert_eq!(ErrorCode::from_number(c.number()), Some(c));
             assert_eq!(ErrorCode::from_name(c.name()), Some(c));
+            let d = c.description();
+            assert!(d.len() > 10 && d.ends_with('.') && !d.starts_with(' '), "{c}: {d:?}");
         }
         assert_eq!(
             ErrorCode::from_number(0),

@@ -450,7 +450,10 @@ mod tests {
             assert_eq!(ErrorCode::from_number(c.number()), Some(c));
             assert_eq!(ErrorCode::from_name(c.name()), Some(c));
             let d = c.description();
-            assert!(d.len() > 10 && d.ends_with('.') && !d.starts_with(' '), "{c}: {d:?}");
+            assert!(
+                d.len() > 10 && d.ends_with('.') && !d.starts_with(' '),
+                "{c}: {d:?}"
+            );
         }
         assert_eq!(
             ErrorCode::from_number(0),

@@ -1,0 +1,321 @@
+//! `licstore customers ...`: the customers of the store (DOMAIN.md section 1).
+
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use licstore::{
+    Customer, CustomerUpdate, Error, Format, ImportMode, ImportOptions, NewCustomer, Progress,
+    Value,
+};
+
+use super::{Ctx, Failure, MAX_DETAIL_LINES};
+use crate::args::OutputFormat;
+use crate::args::{CustomerAddArgs, CustomerUpdateArgs, CustomersCommand, ExportArgs, ImportArgs};
+use crate::output::{io_error, write_aligned, Table};
+
+/// The columns customers are printed with: those of the `customers` view.
+const COLUMNS: &[&str] = &[
+    "name",
+    "tenant_domain",
+    "default_usage_location",
+    "created_at",
+    "updated_at",
+];
+
+fn opt(v: &Option<String>) -> Value {
+    v.clone().map_or(Value::Null, Value::Text)
+}
+
+fn row(c: &Customer) -> Vec<Value> {
+    vec![
+        Value::Text(c.name.clone()),
+        opt(&c.tenant_domain),
+        opt(&c.default_usage_location),
+        Value::Text(c.created_at.clone()),
+        Value::Text(c.updated_at.clone()),
+    ]
+}
+
+fn table(customers: &[Customer]) -> Table {
+    Table {
+        rows: customers.iter().map(row).collect(),
+        ..Table::new(COLUMNS)
+    }
+}
+
+/// One customer: field by field for people, one-row output for scripts.
+fn print_one(ctx: &mut Ctx, c: &Customer) -> Result<(), Failure> {
+    match ctx.format_or(OutputFormat::Table) {
+        OutputFormat::Table => {
+            let lines: Vec<Vec<String>> = COLUMNS
+                .iter()
+                .zip(row(c))
+                .map(|(k, v)| vec![format!("{k}:"), crate::output::text(v.as_ref())])
+                .collect();
+            write_aligned(&mut ctx.out, &lines, &[], false).map_err(|e| io_error(None, e))?;
+        }
+        f => table(std::slice::from_ref(c)).print(&mut ctx.out, f)?,
+    }
+    Ok(())
+}
+
+/// Runs a `customers` subcommand.
+pub fn run(ctx: &mut Ctx, cmd: CustomersCommand) -> Result<(), Failure> {
+    match cmd {
+        CustomersCommand::Add(a) => add(ctx, a),
+        CustomersCommand::Update(a) => update(ctx, a),
+        CustomersCommand::Show { name } => {
+            let store = ctx.open_existing()?;
+            let c = store.customer(&name)?;
+            print_one(ctx, &c)
+        }
+        CustomersCommand::List => {
+            let store = ctx.open_existing()?;
+            let all = store.customers()?;
+            table(&all).print(&mut ctx.out, ctx.format.unwrap_or(OutputFormat::Table))?;
+            Ok(())
+        }
+        CustomersCommand::Remove { name } => {
+            let mut store = ctx.open_existing()?;
+            let c = store.customer(&name)?;
+            store.remove_customer(&c.name)?;
+            match ctx.format_or(OutputFormat::Table) {
+                OutputFormat::Table => writeln!(ctx.out, "Removed customer {:?}.", c.name)
+                    .map_err(|e| io_error(None, e))?,
+                f => table(&[c]).print(&mut ctx.out, f)?,
+            }
+            Ok(())
+        }
+        CustomersCommand::Import(a) => import(ctx, a),
+        CustomersCommand::Export(a) => export(ctx, a),
+    }
+}
+
+fn add(ctx: &mut Ctx, a: CustomerAddArgs) -> Result<(), Failure> {
+    let mut store = ctx.open_existing()?;
+    let c = store.add_customer(&NewCustomer {
+        name: a.name,
+        tenant_domain: a.tenant_domain,
+        default_usage_location: a.usage_location,
+    })?;
+    print_one(ctx, &c)
+}
+
+fn update(ctx: &mut Ctx, a: CustomerUpdateArgs) -> Result<(), Failure> {
+    if a.new_name.is_none()
+        && a.tenant_domain.is_none()
+        && a.usage_location.is_none()
+        && !a.clear_tenant_domain
+        && !a.clear_usage_location
+    {
+        return Err(Failure::usage(
+            "nothing to change: give --name, --tenant-domain, --usage-location, \
+             --clear-tenant-domain or --clear-usage-location",
+        ));
+    }
+    let mut store = ctx.open_existing()?;
+    let clear_or = |clear: bool, v: Option<String>| if clear { Some(None) } else { v.map(Some) };
+    let c = store.update_customer(
+        &a.name,
+        &CustomerUpdate {
+            name: a.new_name,
+            tenant_domain: clear_or(a.clear_tenant_domain, a.tenant_domain),
+            default_usage_location: clear_or(a.clear_usage_location, a.usage_location),
+        },
+    )?;
+    print_one(ctx, &c)
+}
+
+/// A rejects file that is removed again when nothing was rejected (or the import failed before
+/// reading rows), so that a stale file from an earlier run never looks like this run's rejects.
+struct RejectsFile {
+    path: PathBuf,
+    file: std::io::BufWriter<File>,
+}
+
+impl RejectsFile {
+    fn create(path: &Path) -> Result<RejectsFile, Failure> {
+        let file = File::create(path).map_err(|e| io_error(Some(path), e))?;
+        Ok(RejectsFile {
+            path: path.to_path_buf(),
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    /// Flushes the file; removes it when it is empty. Returns whether it was kept.
+    fn close(mut self) -> Result<bool, Failure> {
+        self.file
+            .flush()
+            .map_err(|e| io_error(Some(&self.path), e))?;
+        let empty = self
+            .file
+            .get_ref()
+            .metadata()
+            .map(|m| m.len() == 0)
+            .unwrap_or(true);
+        drop(self.file);
+        if empty {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        Ok(!empty)
+    }
+}
+
+fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<(), Failure> {
+    let stdin = a.file.as_os_str() == "-";
+    let (input, name): (Box<dyn Read>, String) = if stdin {
+        (Box::new(std::io::stdin().lock()), "<stdin>".into())
+    } else {
+        let f = File::open(&a.file).map_err(|e| io_error(Some(&a.file), e))?;
+        (Box::new(f), a.file.display().to_string())
+    };
+    let tsv = a.tsv
+        || a.file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let mut store = ctx.open_existing()?;
+
+    let mut rejects = a.rejects.as_deref().map(RejectsFile::create).transpose()?;
+    let show_progress = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if show_progress {
+            eprint!("\rimporting {name}: {} rows read", p.rows);
+        }
+    };
+    let mut opts = ImportOptions::new(name.clone());
+    opts.delimiter = if tsv { b'\t' } else { b',' };
+    opts.mode = if a.skip_invalid {
+        ImportMode::SkipInvalid
+    } else {
+        ImportMode::AllOrNothing
+    };
+    opts.rejects = rejects.as_mut().map(|r| &mut r.file as &mut dyn Write);
+    opts.progress = Some(&mut progress);
+    let result = store.import_customers(input, opts);
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    let kept = match rejects {
+        Some(r) => r.close()?,
+        None => false,
+    };
+    let rejects_note = |f: Failure| match (&a.rejects, kept) {
+        (Some(p), true) => f.hint(format!("the rejected rows are in {}", p.display())),
+        _ => f,
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e @ Error::Csv(_)) => {
+            let f = Failure::from(e).hint(if a.skip_invalid {
+                "nothing was imported".to_string()
+            } else {
+                "nothing was imported (all-or-nothing; --skip-invalid imports the valid rows)"
+                    .to_string()
+            });
+            return Err(rejects_note(f));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if report.rejected > 0 {
+        eprintln!(
+            "licstore: warning: {name}: {} rows rejected",
+            report.rejected
+        );
+        for r in report.errors.iter().take(MAX_DETAIL_LINES) {
+            eprintln!("  {r}");
+        }
+        if report.rejected > MAX_DETAIL_LINES as u64 {
+            eprintln!(
+                "  ... and {} more",
+                report.rejected - MAX_DETAIL_LINES as u64
+            );
+        }
+        if let (Some(p), true) = (&a.rejects, kept) {
+            eprintln!("  the rejected rows are in {}", p.display());
+        }
+    }
+    match ctx.format_or(OutputFormat::Table) {
+        OutputFormat::Table => writeln!(
+            ctx.out,
+            "{name}: {} rows: {} added, {} updated, {} unchanged, {} rejected.",
+            report.rows, report.inserted, report.updated, report.unchanged, report.rejected
+        )
+        .map_err(|e| io_error(None, e))?,
+        f => Table {
+            rows: vec![vec![
+                Value::Text(name),
+                Value::Integer(report.rows as i64),
+                Value::Integer(report.inserted as i64),
+                Value::Integer(report.updated as i64),
+                Value::Integer(report.unchanged as i64),
+                Value::Integer(report.rejected as i64),
+            ]],
+            ..Table::new(&["file", "rows", "added", "updated", "unchanged", "rejected"])
+        }
+        .print(&mut ctx.out, f)?,
+    }
+    Ok(())
+}
+
+fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<(), Failure> {
+    let format = match ctx.format_or(OutputFormat::Csv) {
+        OutputFormat::Csv => Format::Csv,
+        OutputFormat::Tsv => Format::Tsv,
+        OutputFormat::Jsonl => Format::JsonLines,
+        f @ (OutputFormat::Table | OutputFormat::Json) => {
+            return Err(Failure::usage(format!(
+                "customers export writes csv, tsv or jsonl, not {}",
+                match f {
+                    OutputFormat::Table => "table (use `customers list` for a table)",
+                    _ => "json (use jsonl)",
+                }
+            )))
+        }
+    };
+    let mut store = ctx.open_existing()?;
+    match a.output {
+        None => {
+            store.export_customers(format, &mut ctx.out)?;
+        }
+        Some(path) => write_replacing(&path, |w| {
+            store.export_customers(format, w)?;
+            Ok(())
+        })?,
+    }
+    Ok(())
+}
+
+/// Writes `path` through a temporary file in the same directory, renamed over `path` only when
+/// `write` succeeded: an interrupted or failed export never leaves half a file behind.
+pub fn write_replacing(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Failure::usage(format!("{}: not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.licstore-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let f = File::create(&tmp).map_err(|e| io_error(Some(path), e))?;
+        let mut w = std::io::BufWriter::new(f);
+        write(&mut w)?;
+        let f = w
+            .into_inner()
+            .map_err(|e| io_error(Some(path), e.into_error()))?;
+        f.sync_all().map_err(|e| io_error(Some(path), e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io_error(Some(path), e).into())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,183 @@
+//! The commands: one module per command group, all sharing [`Ctx`] (the global options, the
+//! output) and [`Failure`] (what `main` prints and exits with).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use licstore::{Error, ErrorCode, Store};
+
+use crate::args::{Cli, Command, OutputFormat};
+use crate::exit;
+use crate::output::Stdout;
+
+pub mod audit;
+pub mod customers;
+pub mod demo;
+pub mod init;
+pub mod sql;
+
+/// How many rejected rows an error prints before it only counts the rest.
+const MAX_DETAIL_LINES: usize = 20;
+
+/// A command failed: one line for `licstore: error: ...`, detail lines, and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    /// The process exit status.
+    pub exit: u8,
+    /// One line saying what went wrong.
+    pub message: String,
+    /// Further lines: each rejected row, each refused user, a hint.
+    pub details: Vec<String>,
+}
+
+impl Failure {
+    /// A usage error found after parsing (exit code 2, like clap's own).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            exit: exit::USAGE,
+            message: message.into(),
+            details: vec![],
+        }
+    }
+
+    /// Adds a detail line.
+    pub fn hint(mut self, line: impl Into<String>) -> Failure {
+        self.details.push(line.into());
+        self
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let exit = exit::exit_code(e.code());
+        let mut details = vec![];
+        let message = match &e {
+            Error::Csv(errs) if errs.rejected > 1 => {
+                for r in errs.errors.iter().take(MAX_DETAIL_LINES) {
+                    details.push(r.to_string());
+                }
+                let shown = errs.errors.len().min(MAX_DETAIL_LINES) as u64;
+                if errs.rejected > shown {
+                    details.push(format!("... and {} more", errs.rejected - shown));
+                }
+                format!("{}: {} rows rejected", errs.first().file, errs.rejected)
+            }
+            Error::BulkOperationFailed { job_id, failures } => {
+                details.extend(failures.iter().map(ToString::to_string));
+                let job = job_id.map(|j| format!(" (job {j})")).unwrap_or_default();
+                format!(
+                    "bulk operation refused, nothing applied: {} user(s) would fail{job}",
+                    failures.len()
+                )
+            }
+            other => other.to_string(),
+        };
+        Failure {
+            exit,
+            message,
+            details,
+        }
+    }
+}
+
+/// What every command may use: the global options and standard output.
+#[derive(Debug)]
+pub struct Ctx {
+    /// `--db` / `LICSTORE_DB`.
+    pub db: Option<PathBuf>,
+    /// `--actor` / `LICSTORE_ACTOR`.
+    pub actor: Option<String>,
+    /// `--format`, when given.
+    pub format: Option<OutputFormat>,
+    /// Standard output.
+    pub out: Stdout,
+}
+
+/// Quotes a path for a command the user can paste into a POSIX shell.
+pub fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+=:,@%".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+impl Ctx {
+    /// The output format, or `default` when none was asked for.
+    pub fn format_or(&self, default: OutputFormat) -> OutputFormat {
+        self.format.unwrap_or(default)
+    }
+
+    /// `--db`, or a usage error.
+    pub fn db_path(&self) -> Result<&Path, Failure> {
+        self.db.as_deref().ok_or_else(|| {
+            Failure::usage("no store given: pass --db FILE or set LICSTORE_DB")
+                .hint("For more information, try '--help'.")
+        })
+    }
+
+    fn with_actor(&self, mut store: Store) -> Result<Store, Failure> {
+        if let Some(a) = &self.actor {
+            store.set_actor(a)?;
+        }
+        Ok(store)
+    }
+
+    /// Opens the existing store; a missing file is an error that says how to create one.
+    pub fn open_existing(&self) -> Result<Store, Failure> {
+        let path = self.db_path()?;
+        match Store::open_existing(path) {
+            Ok(s) => self.with_actor(s),
+            Err(e) if e.code() == ErrorCode::NotFound => Err(Failure {
+                exit: exit::exit_code(ErrorCode::NotFound),
+                message: format!(
+                    "{}: no such store; create it with `licstore --db {} init`",
+                    path.display(),
+                    shell_quote(path)
+                ),
+                details: vec![],
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens the store, creating it when the file does not exist.
+    pub fn open_or_create(&self) -> Result<Store, Failure> {
+        let s = Store::open(self.db_path()?)?;
+        self.with_actor(s)
+    }
+
+    /// Flushes standard output.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        self.out
+            .flush()
+            .map_err(|e| crate::output::io_error(None, e).into())
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let mut ctx = Ctx {
+        db: cli.db,
+        actor: cli.actor,
+        format: cli.format,
+        out: Stdout::new(),
+    };
+    match cli.command {
+        Command::Init => init::run(&mut ctx)?,
+        Command::Customers(c) => customers::run(&mut ctx, c)?,
+        Command::Sql(a) => sql::run(&mut ctx, a)?,
+        Command::Audit(a) => audit::run(&mut ctx, a)?,
+        Command::Demo(a) => demo::run(&mut ctx, a)?,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "licstore", &mut ctx.out);
+        }
+    }
+    ctx.flush()
+}

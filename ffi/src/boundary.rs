@@ -1,0 +1,188 @@
+//! The C boundary: the panic guard every function body runs in, and the checks every pointer and
+//! string goes through before Rust touches it.
+//!
+//! N.B. Every check happens before any output is written, so a failing call leaves `*_out`
+//! untouched ("no partial successes").
+
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use licstore::{Error, Result};
+
+use crate::error::{clear_last_error, licstore_result, set_last_error};
+
+/// Runs a function body: clears the last error, catches panics, turns errors into result codes.
+pub(crate) fn guard(function: &'static str, body: impl FnOnce() -> Result<()>) -> licstore_result {
+    clear_last_error();
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => licstore_result::LICSTORE_OK,
+        Ok(Err(e)) => set_last_error(&e),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            set_last_error(&Error::Internal(format!("{function} panicked: {what}")))
+        }
+    }
+}
+
+/// Runs a `_free` body: a panic is swallowed (there is nobody to report it to), never unwound
+/// into C.
+pub(crate) fn guard_free(body: impl FnOnce()) {
+    clear_last_error();
+    let _ = catch_unwind(AssertUnwindSafe(body));
+}
+
+fn null(arg: &str) -> Error {
+    Error::invalid(
+        format!("argument {arg}"),
+        "NULL",
+        "must not be a NULL pointer",
+    )
+}
+
+/// A required, NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn str_arg<'a>(p: *const c_char, arg: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(null(arg));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::invalid(
+            format!("argument {arg}"),
+            String::from_utf8_lossy(bytes),
+            format!(
+                "is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// An optional string argument: NULL is `None`.
+///
+/// # Safety
+/// As [`str_arg`].
+pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, arg: &str) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { str_arg(p, arg) }.map(Some)
+    }
+}
+
+/// A file path argument. On Unix any bytes are a path (file names need not be UTF-8); elsewhere
+/// the path must be UTF-8.
+///
+/// # Safety
+/// As [`str_arg`].
+pub(crate) unsafe fn path_arg(p: *const c_char, arg: &str) -> Result<PathBuf> {
+    if p.is_null() {
+        return Err(null(arg));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    if bytes.is_empty() {
+        return Err(Error::invalid(
+            format!("argument {arg}"),
+            "",
+            "must not be empty",
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        // SAFETY: forwarded contract.
+        unsafe { str_arg(p, arg) }.map(PathBuf::from)
+    }
+}
+
+/// A shared reference to a handle.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` created by licstore.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, arg: &str) -> Result<&'a T> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_ref() }.ok_or_else(|| null(arg))
+}
+
+/// An exclusive reference to a handle.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` created by licstore, not used by another thread now.
+pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, arg: &str) -> Result<&'a mut T> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| null(arg))
+}
+
+/// An output pointer, checked for NULL before anything is computed.
+pub(crate) struct Out<T>(*mut T);
+
+impl<T> Out<T> {
+    pub(crate) fn new(p: *mut T, arg: &str) -> Result<Out<T>> {
+        if p.is_null() {
+            Err(null(arg))
+        } else {
+            Ok(Out(p))
+        }
+    }
+
+    /// An optional output: NULL means "not wanted".
+    pub(crate) fn optional(p: *mut T) -> Option<Out<T>> {
+        (!p.is_null()).then_some(Out(p))
+    }
+
+    /// Writes the value.
+    ///
+    /// # Safety
+    /// The pointer given to [`Out::new`] is valid for writes of a `T`.
+    pub(crate) unsafe fn write(self, v: T) {
+        // SAFETY: checked non-NULL; validity is the caller's contract. `write` does not drop the
+        // (uninitialized) old value.
+        unsafe { self.0.write(v) }
+    }
+}
+
+/// Text for C: an interior NUL (which C cannot represent) is an error naming what held it.
+pub(crate) fn c_string(s: &str, what: &str) -> Result<CString> {
+    CString::new(s).map_err(|e| {
+        Error::invalid(
+            what.to_string(),
+            s.replace('\0', "\\0"),
+            format!(
+                "contains a NUL byte at offset {} and cannot be returned as a C string",
+                e.nul_position()
+            ),
+        )
+    })
+}
+
+/// Boxes a handle for C.
+pub(crate) fn into_raw<T>(v: T) -> *mut T {
+    Box::into_raw(Box::new(v))
+}
+
+/// Frees a handle made by [`into_raw`]; NULL is a no-op.
+///
+/// # Safety
+/// `p` is NULL or came from [`into_raw`] and has not been freed.
+pub(crate) unsafe fn free_raw<T>(p: *mut T) {
+    if !p.is_null() {
+        guard_free(|| {
+            // SAFETY: the caller's contract.
+            drop(unsafe { Box::from_raw(p) });
+        });
+    }
+}

@@ -455,6 +455,10 @@ impl Reader {
                     "{m} (the SQL text may be at most {MAX_SQL_LEN} bytes)"
                 ))
             }
+            // N.B. A syntax error in the user's SQL is invalid input, not a database failure.
+            rusqlite::Error::SqlInputError {
+                msg, sql, offset, ..
+            } => Error::invalid("SQL", sql.clone(), format!("{msg} (at offset {offset})")),
             rusqlite::Error::MultipleStatement => {
                 Error::QueryRefused("only one statement may be run at a time".into())
             }
@@ -804,6 +808,11 @@ mod tests {
             );
         }
         assert_eq!(s.customers()?.len(), 2);
+        let e = s
+            .query("SELEKT name FROM customers", &Params::None)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument, "{e}");
+        assert!(e.to_string().contains("syntax error"), "{e}");
         Ok(())
     }
 

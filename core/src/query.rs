@@ -455,10 +455,6 @@ impl Reader {
                     "{m} (the SQL text may be at most {MAX_SQL_LEN} bytes)"
                 ))
             }
-            // N.B. A syntax error in the user's SQL is invalid input, not a database failure.
-            rusqlite::Error::SqlInputError {
-                msg, sql, offset, ..
-            } => Error::invalid("SQL", sql.clone(), format!("{msg} (at offset {offset})")),
             rusqlite::Error::MultipleStatement => {
                 Error::QueryRefused("only one statement may be run at a time".into())
             }

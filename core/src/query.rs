@@ -313,6 +313,8 @@ pub(crate) struct Reader {
     conn: Connection,
     deadline: Arc<Mutex<Option<Instant>>>,
     refusal: Arc<Mutex<Option<String>>>,
+    /// Base tables the statement being prepared reads through a public view (see `open`).
+    via_views: Arc<Mutex<HashSet<String>>>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -364,11 +366,15 @@ impl Reader {
         let refusal_w = Arc::clone(&refusal);
         // Base tables the statement being prepared reads through a public view. SQLite's count(*)
         // optimization then reads such a table with no column and no view named; that is allowed.
-        let mut via_views: HashSet<String> = HashSet::new();
+        // N.B. Cleared before each statement is prepared (`Reader::start`), not on a SELECT: a
+        // subquery's SELECT comes after its view was expanded, so clearing there refused
+        // `SELECT (SELECT count(*) FROM customers)`.
+        let via_views = Arc::new(Mutex::new(HashSet::<String>::new()));
+        let via_views_w = Arc::clone(&via_views);
         let _ = conn.authorizer(Some(move |ctx: AuthContext<'_>| {
-            if matches!(ctx.action, AuthAction::Select) && ctx.accessor.is_none() {
-                via_views.clear(); // the outermost SELECT of a new statement
-            }
+            let Ok(mut via_views) = via_views_w.lock() else {
+                return Authorization::Deny;
+            };
             let allowed = match &ctx.action {
                 AuthAction::Select | AuthAction::Recursive => true,
                 // A common table expression or subquery has no database; every table and view does.
@@ -415,7 +421,18 @@ impl Reader {
             conn,
             deadline,
             refusal,
+            via_views,
         })
+    }
+
+    /// Forgets what the previous statement's preparation recorded.
+    fn start(&self) {
+        if let Ok(mut r) = self.refusal.lock() {
+            *r = None;
+        }
+        if let Ok(mut v) = self.via_views.lock() {
+            v.clear();
+        }
     }
 
     fn map_err(&self, e: rusqlite::Error, timeout: Option<Duration>) -> Error {
@@ -464,6 +481,15 @@ impl Reader {
                 if f.code == C::Unknown && m.starts_with("cannot modify ") =>
             {
                 Error::QueryRefused(format!("the channel is read-only: {m}"))
+            }
+            rusqlite::Error::SqlInputError {
+                msg, sql, offset, ..
+            } => {
+                if msg.starts_with("cannot modify ") {
+                    Error::QueryRefused(format!("the channel is read-only: {msg}"))
+                } else {
+                    Error::invalid("SQL", sql.clone(), format!("{msg} (at byte {offset})"))
+                }
             }
             rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == C::Unknown => Error::invalid(
                 "SQL",
@@ -609,9 +635,7 @@ impl Store {
             )));
         }
         let reader = self.reader()?;
-        if let Ok(mut r) = reader.refusal.lock() {
-            *r = None;
-        }
+        reader.start();
         let mut st = reader
             .conn
             .prepare(sql)
@@ -677,9 +701,7 @@ impl Store {
             )));
         }
         let reader = self.reader()?;
-        if let Ok(mut r) = reader.refusal.lock() {
-            *r = None;
-        }
+        reader.start();
         let st = reader
             .conn
             .prepare(sql)
@@ -897,6 +919,21 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::QueryRefused, "{sql}: {e}");
         }
         assert_eq!(s.customers()?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn count_in_a_subquery_and_syntax_errors() -> Result<()> {
+        let mut s = store()?;
+        let r = s.query("SELECT 1, (SELECT count(*) FROM customers)", &Params::None)?;
+        assert_eq!(r.rows[0][1], Value::Integer(2));
+        let e = s.query("SELEKT 1", &Params::None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument, "{e}");
+        assert!(e.to_string().contains("SELEKT"), "{e}");
+        let e = s
+            .query("SELECT (SELECT name FROM customer LIMIT 1)", &Params::None)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::QueryRefused, "{e}");
         Ok(())
     }
 }

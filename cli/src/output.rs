@@ -140,7 +140,7 @@ fn cell(v: ValueRef<'_>) -> String {
 
 enum Out<'a> {
     Raw(&'a mut dyn Write),
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
 }
 
 /// Prints rows in one of the output formats; feed it like any [`RowSink`], then call
@@ -175,7 +175,7 @@ impl<'a> RowPrinter<'a> {
     /// A printer writing to `out`.
     pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> RowPrinter<'a> {
         let out = match format {
-            OutputFormat::Csv | OutputFormat::Tsv => Out::Csv(
+            OutputFormat::Csv | OutputFormat::Tsv => Out::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .delimiter(if format == OutputFormat::Tsv {
                         b'\t'
@@ -183,7 +183,7 @@ impl<'a> RowPrinter<'a> {
                         b','
                     })
                     .from_writer(out),
-            ),
+            )),
             _ => Out::Raw(out),
         };
         RowPrinter {

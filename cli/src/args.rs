@@ -35,7 +35,8 @@ pub struct Cli {
         global = true,
         value_name = "FILE",
         env = "LICSTORE_DB",
-        hide_env = true
+        hide_env = true,
+        help_heading = "Global options"
     )]
     pub db: Option<PathBuf>,
 
@@ -45,13 +46,20 @@ pub struct Cli {
         global = true,
         value_name = "NAME",
         env = "LICSTORE_ACTOR",
-        hide_env = true
+        hide_env = true,
+        help_heading = "Global options"
     )]
     pub actor: Option<String>,
 
-    /// Output format: aligned table for people; csv, tsv, json (an array of objects) or jsonl
-    /// (one object per line) for scripts.
-    #[arg(long, global = true, value_name = "FORMAT")]
+    /// Output format: table (aligned, for people; the default), or for scripts csv, tsv, json
+    /// (one array of objects) or jsonl (one object per line).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FORMAT",
+        hide_possible_values = true,
+        help_heading = "Global options"
+    )]
     pub format: Option<OutputFormat>,
 
     #[command(subcommand)]
@@ -167,7 +175,8 @@ pub enum CustomersCommand {
     /// Import customers from canonical CSV (an upsert by name; all-or-nothing by default).
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore customers import customers.csv\n  \
-        licstore --db contoso.licstore customers import customers.csv --skip-invalid --rejects rejected.csv\n  \
+        licstore --db contoso.licstore customers import customers.csv \\\n      \
+            --skip-invalid --rejects rejected.csv\n  \
         cat customers.tsv | licstore --db contoso.licstore customers import - --tsv\n\n\
         Columns: name (required), tenant_domain, default_usage_location (see docs/formats.md). \
         By default a single bad row rejects the whole file and nothing is written; every bad \

@@ -347,6 +347,10 @@ fn init_refuses_existing_files_and_other_commands_refuse_foreign_ones() {
         std::fs::read_to_string(&text).unwrap(),
         "these are not licenses\n"
     );
+    // A directory is an I/O error naming it.
+    let dir = env.dir.path().to_str().unwrap();
+    let r = env.bare(&["--db", dir, "customers", "list"]).fails(30);
+    assert!(r.stderr.contains(dir), "{}", r.stderr);
 }
 
 #[test]
@@ -906,8 +910,20 @@ fn a_killed_import_writes_nothing() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    let finished = child.try_wait().unwrap().is_some();
+    // Kill it mid-transaction: once the uncommitted rows have reached the write-ahead log.
+    let wal = env.path("test.licstore-wal");
+    let started = std::time::Instant::now();
+    let mut finished = false;
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            finished = true;
+            break;
+        }
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 1_000_000) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let n = env.customer_names().len();
@@ -917,4 +933,33 @@ fn a_killed_import_writes_nothing() {
     } else {
         assert_eq!(n, 0, "a killed import left a partial store");
     }
+}
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    use std::io::BufRead;
+    let env = Env::init();
+    let mut child = env
+        .cmd()
+        .arg("--db")
+        .arg(&env.db)
+        .args([
+            "sql",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 2000000) SELECT i FROM n",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "i\n");
+    // The reader is gone (like `| head -1`): no panic, no error message, status 0.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

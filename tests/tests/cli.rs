@@ -661,6 +661,30 @@ fn import_of_a_malformed_file_names_file_line_and_column_and_writes_nothing() {
     let lines: Vec<String> = rdr.records().map(|r| r.unwrap()[3].to_string()).collect();
     assert_eq!(lines, ["3", "4", "5"]);
 
+    // A rejects file or an export never overwrites the input or the store.
+    let input = std::fs::read(&file).unwrap();
+    for args in [
+        vec![
+            "customers",
+            "import",
+            "customers.csv",
+            "--rejects",
+            "./customers.csv",
+        ],
+        vec![
+            "customers",
+            "import",
+            "customers.csv",
+            "--rejects",
+            "test.licstore",
+        ],
+        vec!["customers", "export", "-o", "test.licstore"],
+    ] {
+        env.run(&args).fails(2);
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), input);
+    assert_eq!(env.bytes(), before);
+
     // A broken header is one line.
     std::fs::write(env.path("bad.csv"), "nom,pays\nContoso,US\n").unwrap();
     let r = env.run(&["customers", "import", "bad.csv"]).fails(8);

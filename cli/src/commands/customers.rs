@@ -175,6 +175,19 @@ fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<(), Failure> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let mut store = ctx.open_existing()?;
+    if let Some(r) = &a.rejects {
+        for (other, what) in [
+            (&a.file, "the file being imported"),
+            (&ctx.db_path()?.to_path_buf(), "the store"),
+        ] {
+            if same_file(r, other) {
+                return Err(Failure::usage(format!(
+                    "--rejects {}: that is {what}; name another file",
+                    r.display()
+                )));
+            }
+        }
+    }
 
     let mut rejects = a.rejects.as_deref().map(RejectsFile::create).transpose()?;
     let show_progress = std::io::stderr().is_terminal();
@@ -274,6 +287,14 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<(), Failure> {
         }
     };
     let mut store = ctx.open_existing()?;
+    if let Some(o) = &a.output {
+        if same_file(o, ctx.db_path()?) {
+            return Err(Failure::usage(format!(
+                "-o {}: that is the store; name another file",
+                o.display()
+            )));
+        }
+    }
     match a.output {
         None => {
             store.export_customers(format, &mut ctx.out)?;
@@ -284,6 +305,14 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<(), Failure> {
         })?,
     }
     Ok(())
+}
+
+/// Whether two paths name one existing file (so that writing one would destroy the other).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Writes `path` through a temporary file in the same directory, renamed over `path` only when

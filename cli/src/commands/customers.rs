@@ -10,8 +10,9 @@ use licstore::{
 };
 
 use super::{Ctx, Failure, MAX_DETAIL_LINES};
-use crate::args::OutputFormat;
-use crate::args::{CustomerAddArgs, CustomerUpdateArgs, CustomersCommand, ExportArgs, ImportArgs};
+use crate::args::{
+    CustomerAddArgs, CustomerUpdateArgs, CustomersCommand, ExportArgs, ImportArgs, OutputFormat,
+};
 use crate::output::{io_error, write_aligned, Table};
 
 /// The columns customers are printed with: those of the `customers` view.
@@ -73,7 +74,8 @@ pub fn run(ctx: &mut Ctx, cmd: CustomersCommand) -> Result<(), Failure> {
         CustomersCommand::List => {
             let store = ctx.open_existing()?;
             let all = store.customers()?;
-            table(&all).print(&mut ctx.out, ctx.format.unwrap_or(OutputFormat::Table))?;
+            let format = ctx.format_or(OutputFormat::Table);
+            table(&all).print(&mut ctx.out, format)?;
             Ok(())
         }
         CustomersCommand::Remove { name } => {
@@ -177,8 +179,8 @@ fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<(), Failure> {
     let mut store = ctx.open_existing()?;
     if let Some(r) = &a.rejects {
         for (other, what) in [
-            (&a.file, "the file being imported"),
-            (&ctx.db_path()?.to_path_buf(), "the store"),
+            (a.file.as_path(), "the file being imported"),
+            (ctx.db_path()?, "the store"),
         ] {
             if same_file(r, other) {
                 return Err(Failure::usage(format!(

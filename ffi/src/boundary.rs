@@ -186,3 +186,60 @@ pub(crate) unsafe fn free_raw<T>(p: *mut T) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{licstore_last_error_code, licstore_last_error_message};
+
+    fn last_message() -> String {
+        // SAFETY: never NULL, NUL-terminated.
+        unsafe { CStr::from_ptr(licstore_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_error() {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the test output quiet
+        let rc = guard("licstore_test", || panic!("boom {}", 42));
+        std::panic::set_hook(prev);
+        assert_eq!(rc, licstore_result::LICSTORE_INTERNAL_ERROR);
+        assert_eq!(
+            licstore_last_error_code(),
+            licstore_result::LICSTORE_INTERNAL_ERROR
+        );
+        assert_eq!(
+            last_message(),
+            "internal error: licstore_test panicked: boom 42"
+        );
+        // The next successful call clears it.
+        assert_eq!(
+            guard("licstore_test", || Ok(())),
+            licstore_result::LICSTORE_OK
+        );
+        assert_eq!(last_message(), "");
+    }
+
+    #[test]
+    fn strings_are_checked() {
+        let bad = [b'A', 0xC3, 0];
+        let e = unsafe { str_arg(bad.as_ptr().cast(), "name") }.unwrap_err();
+        assert_eq!(e.code(), licstore::ErrorCode::InvalidArgument);
+        assert!(e.to_string().contains("argument name"), "{e}");
+        assert!(e.to_string().contains("UTF-8"), "{e}");
+        let e = unsafe { str_arg(std::ptr::null(), "sql") }.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument sql \"NULL\": must not be a NULL pointer"
+        );
+        assert_eq!(unsafe { opt_str_arg(std::ptr::null(), "x") }.unwrap(), None);
+        assert_eq!(
+            unsafe { str_arg(c"Contoso".as_ptr(), "name") }.unwrap(),
+            "Contoso"
+        );
+        let e = c_string("a\0b", "column text").unwrap_err();
+        assert!(e.to_string().contains("NUL byte at offset 1"), "{e}");
+    }
+}

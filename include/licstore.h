@@ -601,6 +601,19 @@ licstore_result licstore_query_bind_text(struct licstore_query *query,
                                          const char *value);
 
 /**
+ * The length variant of `licstore_query_bind_text`: binds the `len` bytes at `value` (UTF-8,
+ * copied; no terminating NUL needed, NUL bytes allowed) to the parameter at 1-based `index`.
+ * `value` may be NULL only when `len` is 0 (the empty string).
+ *
+ * # Safety
+ * `query` is NULL or a live statement; `value` is NULL or points to `len` readable bytes.
+ */
+licstore_result licstore_query_bind_text_len(struct licstore_query *query,
+                                             size_t index,
+                                             const char *value,
+                                             size_t len);
+
+/**
  * Binds SQL NULL to the parameter at 1-based `index` (see `licstore_query_bind_int64`).
  *
  * # Safety

@@ -316,6 +316,49 @@ pub unsafe extern "C" fn licstore_query_bind_text(
     }
 }
 
+/// The length variant of `licstore_query_bind_text`: binds the `len` bytes at `value` (UTF-8,
+/// copied; no terminating NUL needed, NUL bytes allowed) to the parameter at 1-based `index`.
+/// `value` may be NULL only when `len` is 0 (the empty string).
+///
+/// # Safety
+/// `query` is NULL or a live statement; `value` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_query_bind_text_len(
+    query: *mut licstore_query,
+    index: usize,
+    value: *const c_char,
+    len: usize,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        bind("licstore_query_bind_text_len", query, index, || {
+            let bytes: &[u8] = if len == 0 {
+                &[]
+            } else if value.is_null() {
+                return Err(Error::invalid(
+                    "argument value",
+                    "NULL",
+                    format!("must not be a NULL pointer when len is {len}"),
+                ));
+            } else {
+                // SAFETY: non-NULL and `len` readable bytes per the caller's contract.
+                std::slice::from_raw_parts(value.cast::<u8>(), len)
+            };
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                Error::invalid(
+                    "argument value",
+                    String::from_utf8_lossy(bytes),
+                    format!(
+                        "is not valid UTF-8 (bad byte at offset {})",
+                        e.valid_up_to()
+                    ),
+                )
+            })?;
+            Ok(Value::Text(text.to_string()))
+        })
+    }
+}
+
 /// Binds SQL NULL to the parameter at 1-based `index` (see `licstore_query_bind_int64`).
 ///
 /// # Safety

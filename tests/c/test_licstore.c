@@ -321,6 +321,18 @@ static void test_query(licstore_store *store) {
   licstore_query_free(q);
   q = NULL;
 
+  /* The length variant: not NUL-terminated, NUL bytes allowed; read back with _bytes. */
+  CHECK_OK(licstore_query_prepare(store, "SELECT ?, length(?1)", &q));
+  CHECK_OK(licstore_query_bind_text_len(q, 1, "a\0bXYZ", 3));
+  CHECK_OK(licstore_query_step(q, &has_row));
+  CHECK(has_row == 1);
+  CHECK_OK(licstore_query_column_bytes(q, 0, &bytes, &n));
+  CHECK(n == 3 && memcmp(bytes, "a\0b", 3) == 0);
+  CHECK_RC(licstore_query_column_text(q, 0, &s), LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("NUL");
+  licstore_query_free(q);
+  q = NULL;
+
   /* Writes and private tables are refused at prepare; nothing changes; out stays untouched. */
   CHECK_RC(licstore_query_prepare(store, "DELETE FROM customers", &out), LICSTORE_QUERY_REFUSED);
   CHECK(out == sentinel);
@@ -515,7 +527,11 @@ static void test_bad_input(licstore_store *store) {
   CHECK_RC(licstore_query_bind_text(q, 1, bad_utf8), LICSTORE_INVALID_ARGUMENT);
   CHECK_RC(licstore_query_parameter_index(q, NULL, &n), LICSTORE_INVALID_ARGUMENT);
   CHECK_RC(licstore_query_parameter_index(q, "x", NULL), LICSTORE_INVALID_ARGUMENT);
-  CHECK_OK(licstore_query_bind_text(q, 1, ""));
+  CHECK_RC(licstore_query_bind_text_len(q, 1, NULL, 3), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_query_bind_text_len(q, 1, bad_utf8, 4), LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("UTF-8");
+  CHECK_RC(licstore_query_bind_text_len(NULL, 1, "x", 1), LICSTORE_INVALID_ARGUMENT);
+  CHECK_OK(licstore_query_bind_text_len(q, 1, NULL, 0));
   CHECK_RC(licstore_query_step(q, NULL), LICSTORE_INVALID_ARGUMENT);
   CHECK_OK(licstore_query_step(q, &has_row));
   CHECK_RC(licstore_query_column_text(q, 0, NULL), LICSTORE_INVALID_ARGUMENT);

@@ -416,8 +416,13 @@ pub unsafe extern "C" fn licstore_query_step(
         };
         let n = q.result.as_ref().map_or(0, |r| r.rows.len());
         q.row = (next < n).then_some(next);
+        // Sized by the row itself: the columns were read at prepare, the row at the first step.
+        let width = match (&q.result, q.row) {
+            (Some(r), Some(i)) => r.rows[i].len(),
+            _ => 0,
+        };
         q.texts.clear();
-        q.texts.resize(q.column_names.len(), None);
+        q.texts.resize(width, None);
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(i32::from(q.row.is_some())) };
         Ok(())

@@ -8,16 +8,19 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use licstore::{
-    Clock, CustomerUpdate, Error, Format, ImportMode, ImportOptions, NewCustomer, QueryOptions,
-    Store,
+    Clock, CustomerUpdate, Error, Format, ImportMode, ImportOptions, InterruptHandle, NewCustomer,
+    Params, QueryOptions, QueryResult, Store,
 };
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
-use crate::errors::{invalid, OrRaise};
+use crate::errors::{invalid, to_py, OrRaise};
 use crate::query::{to_params, to_timeout, PyQueryResult};
 use crate::types::{from_datetime, to_datetime, PyAuditEntry, PyCustomer, PyImportReport};
 
@@ -106,20 +109,109 @@ impl PyStore {
         T: Send,
         F: FnOnce(&mut Store) -> licstore::Result<T> + Send,
     {
-        py.detach(|| {
-            // N.B. A panic inside core cannot leave a transaction half-applied (rusqlite rolls
-            // back on drop), so a poisoned lock still guards a consistent store.
-            let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            match guard.as_mut() {
-                Some(store) => f(store),
-                None => Err(Error::InvalidState(
-                    "the store is closed (by close() or at the end of its with block); open it again with licstore.Store(path)".into(),
-                )),
+        py.detach(|| self.locked(f)).or_raise()
+    }
+
+    /// Runs `f` on the open store under its lock (the caller is detached or on its own thread).
+    fn locked<T>(&self, f: impl FnOnce(&mut Store) -> licstore::Result<T>) -> licstore::Result<T> {
+        // N.B. A panic inside core cannot leave a transaction half-applied (rusqlite rolls
+        // back on drop), so a poisoned lock still guards a consistent store.
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_mut() {
+            Some(store) => f(store),
+            None => Err(Error::InvalidState(
+                "the store is closed (by close() or at the end of its with block); open it again with licstore.Store(path)".into(),
+            )),
+        }
+    }
+
+    /// Runs a query on a worker thread while this thread waits detached, waking every
+    /// [`SIGNAL_POLL`] to let Python run its signal handlers: Ctrl-C (or any handler that
+    /// raises) interrupts the query through SQLite and raises here. Signals reach only the main
+    /// thread; elsewhere the check costs nothing.
+    fn query_interruptibly(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        params: &Params,
+        opts: QueryOptions,
+    ) -> PyResult<QueryResult> {
+        let handle: Mutex<Option<InterruptHandle>> = Mutex::new(None);
+        let cancelled = AtomicBool::new(false);
+        let done = (Mutex::new(false), Condvar::new());
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let out = self.locked(|s| {
+                    if cancelled.load(Ordering::SeqCst) {
+                        return Err(Error::Interrupted("the query was interrupted".into()));
+                    }
+                    *handle.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(s.interrupt_handle()?);
+                    s.query_with(query, params, opts)
+                });
+                *done.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+                done.1.notify_all();
+                out
+            });
+            let wait = |d: Duration| {
+                py.detach(|| {
+                    let guard = done.0.lock().unwrap_or_else(PoisonError::into_inner);
+                    let (guard, _) = done
+                        .1
+                        .wait_timeout_while(guard, d, |finished| !*finished)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    *guard
+                })
+            };
+            while !wait(SIGNAL_POLL) {
+                if let Err(signal) = py.check_signals() {
+                    cancelled.store(true, Ordering::SeqCst);
+                    // N.B. Repeated: an interrupt sent just before the statement starts is lost.
+                    loop {
+                        if let Some(h) = handle
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .as_ref()
+                        {
+                            h.interrupt();
+                        }
+                        if wait(Duration::from_millis(10)) {
+                            break;
+                        }
+                    }
+                    let _ = worker.join();
+                    return Err(signal);
+                }
+            }
+            match worker.join() {
+                Ok(result) => result.or_raise(),
+                Err(_) => Err(to_py(Error::Internal("the query thread panicked".into()))),
             }
         })
-        .or_raise()
     }
 }
+
+/// Whether this is Python's main thread, the only one that runs signal handlers.
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    static MAIN: PyOnceLock<(Py<PyAny>, u64)> = PyOnceLock::new();
+    let (get_ident, main) = MAIN.get_or_try_init(py, || {
+        let get_ident = py.import("_thread")?.getattr("get_ident")?;
+        let main: u64 = py
+            .import("threading")?
+            .call_method0("main_thread")?
+            .getattr("ident")?
+            .extract()?;
+        Ok::<_, PyErr>((get_ident.unbind(), main))
+    })?;
+    Ok(get_ident.bind(py).call0()?.extract::<u64>()? == *main)
+}
+
+/// How long a query on the main thread runs before it is moved to a worker thread so that
+/// Ctrl-C can interrupt it.
+const DIRECT_BUDGET: Duration = Duration::from_millis(200);
+
+/// How often a waiting `sql()` call lets Python handle signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 #[pymethods]
 impl PyStore {
@@ -424,7 +516,31 @@ impl PyStore {
             timeout: to_timeout(timeout.as_ref())?,
             ..QueryOptions::default()
         };
-        self.with(py, |s| s.query_with(&query, &params, opts))
-            .map(PyQueryResult::from)
+        // N.B. Ctrl-C needs the waiting thread to wake up and run Python's signal handlers,
+        // which costs a thread hand-off. Most queries end in far less than DIRECT_BUDGET, so
+        // they run directly; one that does not is stopped and run again, interruptibly (a
+        // read-only query can be repeated). Signals reach only the main thread.
+        if opts.timeout.is_some_and(|t| t <= DIRECT_BUDGET) || !on_main_thread(py)? {
+            return self
+                .with(py, |s| s.query_with(&query, &params, opts))
+                .map(PyQueryResult::from);
+        }
+        let started = Instant::now();
+        let first = QueryOptions {
+            timeout: Some(DIRECT_BUDGET),
+            ..opts
+        };
+        match py.detach(|| self.locked(|s| s.query_with(&query, &params, first))) {
+            Err(Error::Interrupted(_)) => {
+                py.check_signals()?;
+                let rest = QueryOptions {
+                    timeout: opts.timeout.map(|t| t.saturating_sub(started.elapsed())),
+                    ..opts
+                };
+                self.query_interruptibly(py, &query, &params, rest)
+                    .map(PyQueryResult::from)
+            }
+            other => other.or_raise().map(PyQueryResult::from),
+        }
     }
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -152,6 +154,11 @@ def test_timeout_interrupts_a_long_query(store: licstore.Store) -> None:
     assert time.monotonic() - t0 < 5
     with pytest.raises(licstore.Interrupted):
         store.sql(SLOW, timeout=timedelta(milliseconds=50))
+    # Longer than the direct budget: the query moves to a worker thread and still times out.
+    t0 = time.monotonic()
+    with pytest.raises(licstore.Interrupted, match="timeout"):
+        store.sql(SLOW, timeout=0.5)
+    assert 0.4 < time.monotonic() - t0 < 5
     with pytest.raises(licstore.InvalidArgument):
         store.sql("SELECT 1", timeout=-1)
     with pytest.raises(TypeError):
@@ -219,3 +226,35 @@ def test_the_gil_is_released_while_a_query_runs(store: licstore.Store) -> None:
     gaps = [b - a for a, b in zip([start, *inside], [*inside, end])]
     # Holding the GIL would leave one gap as long as the whole query.
     assert max(gaps) < (end - start) / 2, (max(gaps), end - start)
+
+
+CTRL_C = """
+import os, signal, sys, threading, time
+import licstore
+
+store = licstore.Store()
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.monotonic()
+try:
+    store.sql({slow!r})
+except KeyboardInterrupt:
+    took = time.monotonic() - t0
+    assert store.sql("SELECT 1").rows == [(1,)], "the store must stay usable"
+    print(f"interrupted after {{took:.2f}}s")
+    sys.exit(0)
+print("the query was not interrupted")
+sys.exit(1)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_interrupts_a_long_query() -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", CTRL_C.format(slow=SLOW.replace("50000000", "5000000000"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    took = float(run.stdout.split()[2].rstrip("s"))
+    assert took < 5, run.stdout

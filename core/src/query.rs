@@ -361,6 +361,19 @@ impl Reader {
                 .collect::<rusqlite::Result<_>>()?;
             v
         };
+        // Every private name: base tables and SQLite's own. A read of one of these is allowed only
+        // through a public view, even when SQLite reports no database for it (it does so inside
+        // scalar subqueries, where it also does for common table expressions).
+        let private: HashSet<String> = {
+            let mut st = conn.prepare(
+                "SELECT lower(name) FROM sqlite_schema WHERE type = 'table' \
+                 UNION VALUES ('sqlite_schema'), ('sqlite_master'), ('sqlite_temp_schema'), ('sqlite_temp_master')",
+            )?;
+            let v = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            v
+        };
         let allowed_fns: HashSet<&'static str> = ALLOWED_FUNCTIONS.iter().copied().collect();
         let refusal = Arc::new(Mutex::new(None::<String>));
         let refusal_w = Arc::clone(&refusal);
@@ -386,7 +399,8 @@ impl Reader {
                         via_views.insert(table_name.to_string());
                         true
                     } else {
-                        ctx.database_name.is_none_or(str::is_empty)
+                        (ctx.database_name.is_none_or(str::is_empty)
+                            && !private.contains(&table_name.to_ascii_lowercase()))
                             || views.contains(*table_name)
                             || (column_name.is_empty() && via_views.contains(*table_name))
                     }
@@ -808,6 +822,10 @@ mod tests {
             "SELECT * FROM customer",
             "SELECT * FROM audit_event",
             "SELECT * FROM sqlite_schema",
+            "SELECT (SELECT count(*) FROM customer)",
+            "SELECT (SELECT max(name) FROM customer)",
+            "SELECT * FROM (SELECT * FROM audit_event)",
+            "WITH x AS (SELECT * FROM customer) SELECT * FROM x",
             "SELECT * FROM pragma_table_info('customer')",
             "BEGIN",
             "SELECT 1; DELETE FROM customer",

@@ -278,8 +278,14 @@ impl PyStore {
         false
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let closed = if self.closed(py) { " (closed)" } else { "" };
+    fn __repr__(&self) -> String {
+        // N.B. try_lock: a repr (in a debugger, a log line) must not wait for another thread's
+        // long query; a store in use is open.
+        let closed = match self.inner.try_lock() {
+            Ok(guard) if guard.is_none() => " (closed)",
+            Err(std::sync::TryLockError::Poisoned(e)) if e.get_ref().is_none() => " (closed)",
+            _ => "",
+        };
         match &self.path {
             Some(p) => format!("<licstore.Store {:?}{closed}>", p.display().to_string()),
             None => format!("<licstore.Store in memory{closed}>"),

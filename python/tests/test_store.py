@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,26 @@ def test_closing_while_another_thread_works(path: Path) -> None:
         n = len(again.customers())
         # Every committed add is there; none half-written.
         assert n == len(again.audit_log())
+
+
+def test_repr_does_not_wait_for_a_busy_store(path: Path) -> None:
+    s = licstore.Store(path)
+    slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
+    started = threading.Event()
+
+    def work() -> None:
+        started.set()
+        s.sql(slow)
+
+    t = threading.Thread(target=work)
+    t.start()
+    started.wait()
+    time.sleep(0.05)
+    t0 = time.perf_counter()
+    text = repr(s)
+    took = time.perf_counter() - t0
+    t.join()
+    assert text == f"<licstore.Store {str(path)!r}>".replace("'", '"')
+    assert took < 0.05, took
+    s.close()
+    assert repr(s).endswith("(closed)>")

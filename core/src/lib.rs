@@ -31,6 +31,7 @@ pub mod volume;
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
+pub use io::vlsc_keys::VlscExportOptions;
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use query::{InterruptHandle, Params, QueryOptions, QueryResult, RowSink, Value, ValueRef};
 pub use store::{Clock, Store};

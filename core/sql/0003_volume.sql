@@ -38,14 +38,25 @@ CREATE TABLE entitlement (
     from_family     TEXT COLLATE NOCASE CHECK ((kind = 'step_up') = (from_family IS NOT NULL)),
     order_date      TEXT NOT NULL,
     sa_end          TEXT,
+    -- Derived: the last day of SA coverage for kinds with coverage (sa_end, else the licensing
+    -- ID's end date, else '9999-12-31'); NULL for kinds without. Kept by the library on insert
+    -- and by the trigger below when a licensing ID's end date changes.
+    coverage_end    TEXT CHECK ((kind IN ('license_and_sa', 'sa', 'step_up')) = (coverage_end IS NOT NULL)),
     granted_by      INTEGER REFERENCES entitlement (id),
     created_at      TEXT NOT NULL
 ) STRICT;
--- Covering index of the license summary's GROUP BY (licensing ID first, then the grouped columns).
+-- Covering index of the license summary: per licensing ID, rows arrive in GROUP BY order, so
+-- SQLite aggregates them in one pass without sorting.
 CREATE INDEX entitlement_summary ON entitlement
-    (licensing_id_id, order_date, product_id, kind, from_family, sa_end, quantity);
+    (licensing_id_id, product_id, kind, from_family, order_date, coverage_end, quantity);
 CREATE INDEX entitlement_product ON entitlement (product_id);
 CREATE INDEX entitlement_granted_by ON entitlement (granted_by);
+
+CREATE TRIGGER licensing_id_coverage_end AFTER UPDATE OF end_date ON licensing_id
+BEGIN
+    UPDATE entitlement SET coverage_end = COALESCE(sa_end, NEW.end_date, '9999-12-31')
+    WHERE licensing_id_id = NEW.id AND coverage_end IS NOT NULL;
+END;
 
 CREATE TABLE product_key (
     id                  INTEGER PRIMARY KEY,

@@ -621,7 +621,8 @@ fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlem
     ctx.tx
         .prepare_cached(
             "INSERT INTO entitlement (licensing_id_id, product_id, quantity, kind, from_family, \
-             order_date, sa_end, granted_by, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+             order_date, sa_end, coverage_end, granted_by, created_at) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
         )?
         .execute(params![
             lid.id,
@@ -631,6 +632,11 @@ fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlem
             from_family,
             fmt_date(n.order_date),
             n.sa_end.map(fmt_date),
+            n.kind.has_coverage().then(|| {
+                n.sa_end
+                    .or(lid.end_date)
+                    .map_or_else(|| "9999-12-31".to_string(), fmt_date)
+            }),
             n.granted_by,
             ctx.now
         ])?;

@@ -270,16 +270,21 @@ fn load_products(conn: &Connection) -> Result<HashMap<i64, ProductInfo>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Per licensing ID: lines ordered on or before the date, summed per product, kind and
+/// from-family, with the part whose coverage is active on the date. Served by the covering index
+/// `entitlement_summary` in index order (no sort).
 const GROUPS_SQL: &str = "\
-SELECT l.customer_id, e.product_id, e.kind, e.from_family,
-       CASE WHEN e.kind IN ('license_and_sa', 'sa', 'step_up')
-                 AND COALESCE(e.sa_end, l.end_date, '9999-12-31') >= ?1 THEN 1 ELSE 0 END,
-       SUM(e.quantity)
-FROM licensing_id l JOIN entitlement e ON e.licensing_id_id = l.id
-WHERE e.order_date <= ?1
-  AND (?2 IS NULL OR l.customer_id = ?2)
-  AND (?3 IS NULL OR l.id IN (SELECT value FROM json_each(?3)))
-GROUP BY 1, 2, 3, 4, 5";
+SELECT product_id, kind, from_family, SUM(quantity),
+       SUM(CASE WHEN coverage_end >= ?2 THEN quantity ELSE 0 END)
+FROM entitlement INDEXED BY entitlement_summary
+WHERE licensing_id_id = ?1 AND order_date <= ?2
+GROUP BY product_id, kind, from_family";
+
+/// The licensing IDs (and their customers) to summarize.
+const LIDS_SQL: &str = "\
+SELECT id, customer_id FROM licensing_id
+WHERE (?1 IS NULL OR customer_id = ?1)
+  AND (?2 IS NULL OR id IN (SELECT value FROM json_each(?2)))";
 
 const DEPLOYED_SQL: &str = "\
 SELECT l.customer_id, k.product_id,
@@ -305,16 +310,34 @@ fn compute(
     let products = load_products(conn)?;
     let mut by_customer: HashMap<i64, Vec<Group>> = HashMap::new();
     {
+        let targets: Vec<(i64, i64)> = conn
+            .prepare_cached(LIDS_SQL)?
+            .query_map(params![customer_id, lids_json], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let mut st = conn.prepare_cached(GROUPS_SQL)?;
-        let mut rows = st.query(params![day, customer_id, lids_json])?;
-        while let Some(r) = rows.next()? {
-            by_customer.entry(r.get(0)?).or_default().push(Group {
-                product_id: r.get(1)?,
-                kind: r.get(2)?,
-                from_family: r.get(3)?,
-                covered: r.get::<_, i64>(4)? == 1,
-                quantity: r.get(5)?,
-            });
+        for (lid, cid) in targets {
+            let groups = by_customer.entry(cid).or_default();
+            let mut rows = st.query(params![lid, day])?;
+            while let Some(r) = rows.next()? {
+                let product_id: i64 = r.get(0)?;
+                let kind: EntitlementKind = r.get(1)?;
+                let from_family: Option<String> = r.get(2)?;
+                let total: i64 = r.get(3)?;
+                let covered: i64 = r.get(4)?;
+                for (q, c) in [(covered, true), (total - covered, false)] {
+                    if q > 0 {
+                        groups.push(Group {
+                            product_id,
+                            kind,
+                            from_family: from_family.clone(),
+                            covered: c,
+                            quantity: q,
+                        });
+                    }
+                }
+            }
         }
     }
     let mut deployed: HashMap<(i64, i64), i64> = HashMap::new();

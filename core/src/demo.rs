@@ -371,8 +371,7 @@ pub fn volume(store: &mut Store, rng: &mut Rng) -> Result<VolumeDemo> {
         out.product_keys += 1;
         let prefix: String = product.split_whitespace().map(|w| &w[..1]).collect();
         if mak {
-            let n =
-                (*limit - baseline) as u64 / 2 + rng.below((*limit - baseline) as u64 / 2) as u64;
+            let n = (*limit - baseline) as u64 / 2 + rng.below((*limit - baseline) as u64 / 2);
             let machines: Vec<String> = (0..n).map(|i| format!("{prefix}-{lid}-{i:04}")).collect();
             let refs: Vec<&str> = machines.iter().map(String::as_str).collect();
             for chunk in refs.chunks(25) {

@@ -573,6 +573,20 @@ mod tests {
         s.add_entitlement(&line("E1", PP, "2021", 2, LicenseAndSa, "2024-01-10"))?;
         assert_eq!(get(&summary(&s, "2026-12-31")?, PP, "2021"), (2, 2, 0, 0));
         assert_eq!(get(&summary(&s, "2027-01-01")?, PP, "2021"), (2, 0, 0, 0));
+        // When the licensing ID's end date changes, so does that coverage (kept by a trigger).
+        s.write(|ctx| {
+            ctx.tx.execute(
+                "UPDATE licensing_id SET end_date = '2027-06-30' WHERE number = 'E1'",
+                [],
+            )?;
+            Ok(())
+        })?;
+        assert_eq!(get(&summary(&s, "2027-01-01")?, PP, "2021"), (2, 2, 0, 0));
+        assert_eq!(
+            get(&summary(&s, "2027-01-01")?, OS, "2019"),
+            (10, 0, 0, 0),
+            "a line with its own sa_end keeps it"
+        );
         Ok(())
     }
 

@@ -149,9 +149,11 @@ CREATE TABLE volume_state (
 ) STRICT;
 INSERT INTO volume_state (id, as_of, dirty) VALUES (1, NULL, 1);
 
+-- Derived and rebuilt as a whole, so no foreign keys: it must never make a customer or product
+-- look "in use".
 CREATE TABLE license_summary_row (
-    customer_id         INTEGER NOT NULL REFERENCES customer (id),
-    product_id          INTEGER NOT NULL REFERENCES product (id),
+    customer_id         INTEGER NOT NULL,
+    product_id          INTEGER NOT NULL,
     effective_quantity  INTEGER NOT NULL,
     active_sa_quantity  INTEGER NOT NULL,
     unresolved_quantity INTEGER NOT NULL,

@@ -467,6 +467,29 @@ mod tests {
     }
 
     #[test]
+    fn skip_invalid_masks_keys_in_the_rejects_file() -> Result<()> {
+        let mut s = store()?;
+        let text = format!(
+            "{}E1\tEnterprise\tContoso\tOffice Standard 2019\tNPPR9-FWDCX-D2C8J-H872K-2YT43\tMAK\tn/a\n",
+            TSV
+        );
+        let mut rejects = Vec::new();
+        let mut opts = ImportOptions::new("keys.tsv");
+        opts.mode = crate::io::ImportMode::SkipInvalid;
+        opts.rejects = Some(&mut rejects);
+        let r = s.import_vlsc_keys(text.as_bytes(), opts)?;
+        assert_eq!((r.inserted, r.rejected), (2, 1));
+        let rejects = String::from_utf8(rejects).unwrap();
+        assert!(
+            rejects.contains("*****-*****-*****-*****-2YT43"),
+            "{rejects}"
+        );
+        assert!(!rejects.contains("NPPR9"), "{rejects}");
+        assert_eq!(r.errors[0].line, 4);
+        Ok(())
+    }
+
+    #[test]
     fn license_id_header_and_comma_variant() -> Result<()> {
         let mut s = store()?;
         let csv =

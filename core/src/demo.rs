@@ -56,12 +56,14 @@ pub const CUSTOMERS: &[(&str, &str, &str)] = &[
 pub struct DemoSummary {
     /// Customers added.
     pub customers: usize,
+    /// Volume licensing: what [`volume`] added.
+    pub volume: VolumeDemo,
 }
 
 /// Fills an empty store with the demo data. The actor is `demo`. Dates are laid out relative to
 /// the store's clock ("today"), so the same seed and the same clock give the same store.
 pub fn build(store: &mut Store, seed: u64) -> Result<DemoSummary> {
-    let _rng = Rng::new(seed);
+    let mut rng = Rng::new(seed);
     let previous = store.actor().to_string();
     store.set_actor("demo")?;
     let result = (|| {
@@ -74,10 +76,428 @@ pub fn build(store: &mut Store, seed: u64) -> Result<DemoSummary> {
             })?;
             summary.customers += 1;
         }
+        summary.volume = volume(store, &mut rng)?;
         Ok(summary)
     })();
     store.set_actor(&previous)?;
     result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Volume licensing
+
+/// What the volume-licensing section of the demo added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolumeDemo {
+    /// Licensing IDs (agreements).
+    pub licensing_ids: usize,
+    /// Products.
+    pub products: usize,
+    /// Entitlement lines.
+    pub entitlements: usize,
+    /// Product keys.
+    pub product_keys: usize,
+    /// Recorded key activations.
+    pub activations: usize,
+    /// Software Assurance benefits.
+    pub benefits: usize,
+}
+
+/// A fake but well-formed product key (five groups of five key characters).
+pub fn fake_key(rng: &mut Rng) -> String {
+    let alphabet = crate::volume::keys::KEY_ALPHABET.as_bytes();
+    let chars: Vec<u8> = (0..25).map(|_| *rng.pick(alphabet)).collect();
+    chars
+        .chunks(5)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Three agreements (Contoso's Enterprise enrollment, Fabrikam's Select Plus, Northwind's Open
+/// Value), Office, Windows, Windows Server and Visio at several versions, lines of every kind
+/// (upgrades, SA, a step-up, a grant, coverage that has ended), MAK and KMS keys with
+/// activations, SA benefits and a reservation. Dates are relative to the store's "today".
+pub fn volume(store: &mut Store, rng: &mut Rng) -> Result<VolumeDemo> {
+    use crate::volume::{
+        BenefitStatus, EntitlementKind as K, KeyType, NewEntitlement, NewLicensingId, NewProduct,
+        NewProductKey, NewReservation, NewSaBenefit, Pool, Program,
+    };
+    use chrono::{Datelike, Duration, Months};
+    let today = store.now().date_naive();
+    let year_start = today.with_ordinal(1).unwrap_or(today);
+    let ago = |months: u32| {
+        today
+            .checked_sub_months(Months::new(months))
+            .unwrap_or(today)
+    };
+    let ahead = |months: u32| {
+        today
+            .checked_add_months(Months::new(months))
+            .unwrap_or(today)
+    };
+    let mut out = VolumeDemo::default();
+
+    let agreements = [
+        (
+            "Contoso",
+            "5612345",
+            Program::Enterprise,
+            "Enterprise Agreement",
+            ago(30),
+            ahead(6 + 12),
+        ),
+        (
+            "Fabrikam",
+            "7810042",
+            Program::SelectPlus,
+            "Select Plus",
+            ago(48),
+            ahead(24),
+        ),
+        (
+            "Northwind Traders",
+            "V3309871",
+            Program::OpenValue,
+            "Open Value",
+            ago(26),
+            ahead(10),
+        ),
+    ];
+    for (customer, number, program, parent, start, end) in agreements {
+        store.add_licensing_id(&NewLicensingId {
+            number: number.into(),
+            customer: customer.into(),
+            program,
+            parent_program: Some(parent.into()),
+            mbsa: Some(format!("U{}", 1_000_000 + rng.below(8_999_999))),
+            partner: Some(
+                rng.pick(&["SoftwareONE", "Crayon", "Insight", "SHI"])
+                    .to_string(),
+            ),
+            start_date: Some(start),
+            end_date: Some(end),
+        })?;
+        out.licensing_ids += 1;
+    }
+    let products: &[(&str, &str, Pool)] = &[
+        ("Office Standard", "2016", Pool::Applications),
+        ("Office Standard", "2019", Pool::Applications),
+        ("Office Standard", "2021", Pool::Applications),
+        ("Office Professional Plus", "2016", Pool::Applications),
+        ("Office Professional Plus", "2019", Pool::Applications),
+        ("Office Professional Plus", "2021", Pool::Applications),
+        ("Visio Professional", "2021", Pool::Applications),
+        ("Windows Enterprise", "10", Pool::Systems),
+        ("Windows Enterprise", "11", Pool::Systems),
+        ("Windows Server Standard", "2019", Pool::Servers),
+        ("Windows Server Standard", "2022", Pool::Servers),
+    ];
+    for (family, version, pool) in products {
+        store.add_product(&NewProduct {
+            family: (*family).into(),
+            version: (*version).into(),
+            pool: *pool,
+        })?;
+        out.products += 1;
+    }
+    let q = |rng: &mut Rng, base: i64| base + rng.below((base / 5).max(1) as u64) as i64;
+    let line =
+        |lid: &str, family: &str, version: &str, quantity: i64, kind: K, order| NewEntitlement {
+            licensing_id: lid.into(),
+            family: family.into(),
+            version: version.into(),
+            quantity,
+            kind,
+            from_family: None,
+            order_date: order,
+            sa_end: None,
+            granted_by: None,
+        };
+    let ea = "5612345";
+    let sp = "7810042";
+    let ov = "V3309871";
+    let mut lines = vec![
+        // Contoso: Office 2016 bought outright, upgraded to 2019, then 2021 with SA.
+        line(
+            ea,
+            "Office Professional Plus",
+            "2016",
+            q(rng, 400),
+            K::Full,
+            ago(30),
+        ),
+        line(
+            ea,
+            "Office Professional Plus",
+            "2019",
+            q(rng, 250),
+            K::Upgrade,
+            ago(24),
+        ),
+        line(
+            ea,
+            "Office Professional Plus",
+            "2021",
+            q(rng, 300),
+            K::LicenseAndSa,
+            ago(20),
+        ),
+        line(ea, "Office Standard", "2019", q(rng, 120), K::Full, ago(28)),
+        line(
+            ea,
+            "Windows Enterprise",
+            "10",
+            q(rng, 500),
+            K::LicenseAndSa,
+            ago(30),
+        ),
+        line(
+            ea,
+            "Windows Enterprise",
+            "11",
+            q(rng, 200),
+            K::Upgrade,
+            ago(6),
+        ),
+        line(
+            ea,
+            "Windows Server Standard",
+            "2022",
+            q(rng, 16),
+            K::LicenseAndSa,
+            ago(12),
+        ),
+        // Fabrikam: Office Standard stepped up to Professional Plus; SA renewed on part of it.
+        line(sp, "Office Standard", "2019", q(rng, 150), K::Full, ago(40)),
+        line(sp, "Office Standard", "2021", q(rng, 60), K::Full, ago(14)),
+        line(
+            sp,
+            "Office Professional Plus",
+            "2019",
+            q(rng, 40),
+            K::Sa,
+            ago(12),
+        ),
+        line(
+            sp,
+            "Visio Professional",
+            "2021",
+            q(rng, 25),
+            K::Full,
+            ago(10),
+        ),
+        line(
+            sp,
+            "Windows Server Standard",
+            "2019",
+            q(rng, 24),
+            K::Full,
+            ago(36),
+        ),
+        line(
+            sp,
+            "Windows Server Standard",
+            "2022",
+            q(rng, 30),
+            K::Upgrade,
+            ago(8),
+        ),
+        // Northwind: Open Value with SA that has ended on the 2016 licenses.
+        line(
+            ov,
+            "Office Standard",
+            "2016",
+            q(rng, 80),
+            K::LicenseAndSa,
+            ago(26),
+        ),
+        line(
+            ov,
+            "Office Standard",
+            "2021",
+            q(rng, 20),
+            K::Upgrade,
+            ago(4),
+        ),
+        line(ov, "Windows Enterprise", "10", q(rng, 90), K::Full, ago(26)),
+    ];
+    lines[13].sa_end = Some(year_start - Duration::days(1));
+    let mut step = line(
+        sp,
+        "Office Professional Plus",
+        "2019",
+        q(rng, 50),
+        K::StepUp,
+        ago(18),
+    );
+    step.from_family = Some("Office Standard".into());
+    lines.push(step);
+    let added = store.add_entitlements(&lines)?;
+    out.entitlements += added.len();
+    let grant = store.add_entitlement(&NewEntitlement {
+        granted_by: Some(added[2].id),
+        ..line(ea, "Visio Professional", "2021", 10, K::Grant, ago(20))
+    })?;
+    let _ = grant;
+    out.entitlements += 1;
+
+    // Keys: a MAK and a KMS key per agreement and pool in use.
+    let keys: &[(&str, &str, KeyType, i64)] = &[
+        (ea, "Office Professional Plus 2021", KeyType::Mak, 350),
+        (ea, "Office Professional Plus 2021", KeyType::Kms, 0),
+        (ea, "Windows Enterprise 11", KeyType::Mak, 250),
+        (ea, "Windows Server Standard 2022", KeyType::Kms, 0),
+        (sp, "Office Professional Plus 2019", KeyType::Mak, 100),
+        (sp, "Office Standard 2021", KeyType::Mak, 50),
+        (ov, "Office Standard 2016", KeyType::Mak, 100),
+        (ov, "Windows Enterprise 10", KeyType::Mak, 120),
+    ];
+    for (lid, product, key_type, limit) in keys {
+        let mak = *key_type == KeyType::Mak;
+        let baseline = if mak {
+            rng.below((*limit / 3) as u64) as i64
+        } else {
+            0
+        };
+        let k = store.add_product_key(&NewProductKey {
+            licensing_id: (*lid).into(),
+            product: (*product).into(),
+            key: fake_key(rng),
+            key_type: *key_type,
+            activation_limit: mak.then_some(*limit),
+            baseline_used: baseline,
+        })?;
+        out.product_keys += 1;
+        let prefix: String = product.split_whitespace().map(|w| &w[..1]).collect();
+        if mak {
+            let n = (*limit - baseline) as u64 / 2 + rng.below((*limit - baseline) as u64 / 2);
+            let machines: Vec<String> = (0..n).map(|i| format!("{prefix}-{lid}-{i:04}")).collect();
+            let refs: Vec<&str> = machines.iter().map(String::as_str).collect();
+            for chunk in refs.chunks(25) {
+                store.proxy_activate(k.id, chunk)?;
+            }
+            out.activations += machines.len();
+        } else {
+            for h in 0..(2 + rng.below(3)) {
+                store.activate_key(k.id, &format!("KMS-{prefix}-{h:02}"))?;
+                out.activations += 1;
+            }
+        }
+    }
+    // One Northwind MAK ran out: a limit increase is pending.
+    let full = store
+        .product_keys(Some(ov))?
+        .into_iter()
+        .find(|k| k.product == "Windows Enterprise 10")
+        .map(|k| k.id);
+    if let Some(id) = full {
+        store.request_limit_increase(id, 50, "New branch office in Gdansk")?;
+    }
+
+    let benefits: &[(&str, &str, i64, BenefitStatus, i64)] = &[
+        (ea, "Training Vouchers", 30, BenefitStatus::Activated, 12),
+        (ea, "Planning Services", 15, BenefitStatus::Activated, 5),
+        (ea, "Home Use Program", 500, BenefitStatus::Activated, 0),
+        (
+            ea,
+            "24x7 Problem Resolution Support",
+            20,
+            BenefitStatus::RequiresActivation,
+            0,
+        ),
+        (
+            sp,
+            "E-Learning",
+            100,
+            BenefitStatus::HoldAwaitingReactivation,
+            0,
+        ),
+        (ov, "Training Vouchers", 5, BenefitStatus::Expired, 0),
+    ];
+    for (lid, name, eligible, status, used) in benefits {
+        let b = store.add_sa_benefit(&NewSaBenefit {
+            licensing_id: (*lid).into(),
+            benefit: (*name).into(),
+            eligible_quantity: *eligible,
+            status: *status,
+        })?;
+        if *used > 0 {
+            store.use_sa_benefit(b.id, *used)?;
+        }
+        out.benefits += 1;
+    }
+    store.submit_reservation(&NewReservation {
+        licensing_id: ea.into(),
+        service: "Microsoft 365 E3".into(),
+        sku: "AAA-10732".into(),
+        quantity: q(rng, 100),
+        usage_date: ahead(1),
+    })?;
+    Ok(out)
+}
+
+/// The license summary of every customer and the MAK usage of every key, as plain-text tables
+/// (what `make demo` prints).
+pub fn volume_report(store: &Store) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "License summary as of {}\n{:<18} {:<26} {:>8} {:<12} {:>9} {:>6} {:>10} {:>8} {:>8}",
+        store.now().date_naive(),
+        "customer",
+        "family",
+        "version",
+        "pool",
+        "effective",
+        "SA",
+        "unresolved",
+        "deployed",
+        "balance"
+    );
+    for c in store.customers()? {
+        for l in store.license_summary(&crate::volume::SummaryQuery::customer(&c.name))? {
+            let _ = writeln!(
+                s,
+                "{:<18} {:<26} {:>8} {:<12} {:>8}{} {:>6} {:>10} {:>8} {:>8}",
+                l.customer,
+                l.family,
+                l.version,
+                l.pool,
+                l.effective_quantity,
+                if l.has_grants() { "*" } else { " " },
+                l.active_sa_quantity,
+                l.unresolved_quantity,
+                l.deployed_quantity,
+                l.balance
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "(* includes promotional grants; balance < 0 is a shortfall)\n"
+    );
+    let _ = writeln!(
+        s,
+        "MAK usage\n{:<10} {:<32} {:<30} {:>6} {:>6} {:>9}",
+        "licensing", "product", "key", "limit", "used", "available"
+    );
+    for k in store.product_keys(None)? {
+        if let Some(limit) = k.activation_limit {
+            let _ = writeln!(
+                s,
+                "{:<10} {:<32} {:<30} {:>6} {:>6} {:>9}",
+                k.licensing_id,
+                k.product,
+                k.masked,
+                limit,
+                k.activations_used,
+                k.activations_available.unwrap_or(0)
+            );
+        }
+    }
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -102,6 +522,19 @@ mod tests {
             .map(|r| r.rows)
         };
         assert_eq!(q(&mut a)?, q(&mut b)?);
+        let qv = |s: &mut Store| {
+            s.query(
+                "SELECT * FROM license_summary ORDER BY customer, family, version",
+                &crate::Params::None,
+            )
+            .map(|r| r.rows)
+        };
+        let (va, vb) = (qv(&mut a)?, qv(&mut b)?);
+        assert!(va.len() > 10, "the demo has a license summary");
+        assert_eq!(va, vb);
+        let report = volume_report(&a)?;
+        assert!(report.contains("Office Professional Plus"), "{report}");
+        assert!(report.contains("*****-*****-*****-*****-"), "{report}");
         let mut r = Rng::new(1);
         assert_ne!(r.next_u64(), r.next_u64());
         Ok(())

@@ -26,15 +26,23 @@ pub mod query;
 mod refs;
 pub mod store;
 pub mod validate;
+pub mod volume;
 
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
+pub use io::vlsc_keys::VlscExportOptions;
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use query::{
     InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, RowSink, Value, ValueRef,
 };
 pub use store::{Clock, Store};
+pub use volume::{
+    Activation, ActivationMethod, BenefitStatus, Entitlement, EntitlementKind, KeyType,
+    LicensingId, LimitIncreaseRequest, NewEntitlement, NewLicensingId, NewProduct, NewProductKey,
+    NewReservation, NewSaBenefit, Pool, Product, ProductKey, Program, RequestStatus, Reservation,
+    ReservationHistory, ReservationStatus, SaBenefit, SummaryLine, SummaryQuery,
+};
 
 /// The version of this build (from Cargo).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

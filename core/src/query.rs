@@ -648,6 +648,9 @@ impl Store {
                 sql.len()
             )));
         }
+        // Derived volume-licensing state (license summary, reservation commitments) follows the
+        // store's clock; bring it up to date before reading the views.
+        crate::volume::summary::refresh_if_stale(self)?;
         let reader = self.reader()?;
         reader.start();
         let mut st = reader

@@ -11,6 +11,7 @@
 //! exactly what a user can query.
 
 pub mod customers;
+pub mod vlsc_keys;
 
 use std::io::{Read, Write};
 

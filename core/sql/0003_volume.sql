@@ -1,0 +1,177 @@
+-- licstore volume licensing (DOMAIN.md section 3): licensing IDs, products, entitlements, product
+-- keys and their activations, limit-increase requests, Software Assurance benefits, reservations.
+-- Base tables are private; the public contract is the views in views.sql (docs/volume.md).
+-- Dates are 'YYYY-MM-DD'; instants ISO-8601 UTC text.
+
+CREATE TABLE licensing_id (
+    id              INTEGER PRIMARY KEY,
+    number          TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(trim(number)) > 0),
+    customer_id     INTEGER NOT NULL REFERENCES customer (id),
+    program         TEXT NOT NULL CHECK (program IN ('Enterprise', 'EnterpriseSubscription', 'Select',
+                        'SelectPlus', 'Open', 'OpenValue', 'OpenValueSubscription', 'Academic', 'Other')),
+    parent_program  TEXT,
+    mbsa            TEXT,
+    partner         TEXT,
+    start_date      TEXT,
+    end_date        TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    CHECK (start_date IS NULL OR end_date IS NULL OR start_date <= end_date)
+) STRICT;
+CREATE INDEX licensing_id_customer ON licensing_id (customer_id);
+
+CREATE TABLE product (
+    id          INTEGER PRIMARY KEY,
+    family      TEXT NOT NULL COLLATE NOCASE CHECK (length(trim(family)) > 0),
+    version     TEXT NOT NULL COLLATE NOCASE CHECK (length(trim(version)) > 0),
+    pool        TEXT NOT NULL CHECK (pool IN ('Applications', 'Systems', 'Servers')),
+    created_at  TEXT NOT NULL,
+    UNIQUE (family, version)
+) STRICT;
+
+CREATE TABLE entitlement (
+    id              INTEGER PRIMARY KEY,
+    licensing_id_id INTEGER NOT NULL REFERENCES licensing_id (id),
+    product_id      INTEGER NOT NULL REFERENCES product (id),
+    quantity        INTEGER NOT NULL CHECK (quantity > 0),
+    kind            TEXT NOT NULL CHECK (kind IN ('full', 'license_and_sa', 'grant', 'upgrade', 'sa', 'step_up')),
+    from_family     TEXT COLLATE NOCASE CHECK ((kind = 'step_up') = (from_family IS NOT NULL)),
+    order_date      TEXT NOT NULL,
+    sa_end          TEXT,
+    -- Derived: the last day of SA coverage for kinds with coverage (sa_end, else the licensing
+    -- ID's end date, else '9999-12-31'); NULL for kinds without. Kept by the library on insert
+    -- and by the trigger below when a licensing ID's end date changes.
+    coverage_end    TEXT CHECK ((kind IN ('license_and_sa', 'sa', 'step_up')) = (coverage_end IS NOT NULL)),
+    granted_by      INTEGER REFERENCES entitlement (id),
+    created_at      TEXT NOT NULL
+) STRICT;
+-- Covering index of the license summary: per licensing ID, rows arrive in GROUP BY order, so
+-- SQLite aggregates them in one pass without sorting.
+CREATE INDEX entitlement_summary ON entitlement
+    (licensing_id_id, product_id, kind, from_family, order_date, coverage_end, quantity);
+CREATE INDEX entitlement_product ON entitlement (product_id);
+CREATE INDEX entitlement_granted_by ON entitlement (granted_by);
+
+CREATE TRIGGER licensing_id_coverage_end AFTER UPDATE OF end_date ON licensing_id
+BEGIN
+    UPDATE entitlement SET coverage_end = COALESCE(sa_end, NEW.end_date, '9999-12-31')
+    WHERE licensing_id_id = NEW.id AND coverage_end IS NOT NULL;
+END;
+
+CREATE TABLE product_key (
+    id                  INTEGER PRIMARY KEY,
+    licensing_id_id     INTEGER NOT NULL REFERENCES licensing_id (id),
+    product_name        TEXT NOT NULL CHECK (length(trim(product_name)) > 0),
+    -- The product whose name is "family version" (case-insensitive), when there is one.
+    product_id          INTEGER REFERENCES product (id),
+    key_value           TEXT NOT NULL UNIQUE CHECK (length(key_value) = 29),
+    last5               TEXT NOT NULL CHECK (length(last5) = 5),
+    type                TEXT NOT NULL CHECK (type IN ('MAK', 'KMS', 'VLK', 'Setup', 'OSA', 'Retail')),
+    activation_limit    INTEGER CHECK (activation_limit IS NULL OR activation_limit >= 0),
+    baseline_used       INTEGER NOT NULL DEFAULT 0 CHECK (baseline_used >= 0),
+    recorded            INTEGER NOT NULL DEFAULT 0 CHECK (recorded >= 0),
+    host_limit          INTEGER CHECK (host_limit IS NULL OR host_limit >= 0),
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    CHECK ((type = 'MAK') = (activation_limit IS NOT NULL)),
+    CHECK ((type = 'KMS') = (host_limit IS NOT NULL))
+) STRICT;
+CREATE INDEX product_key_licensing_id ON product_key (licensing_id_id);
+CREATE INDEX product_key_product ON product_key (product_id);
+
+CREATE TABLE key_activation (
+    id            INTEGER PRIMARY KEY,
+    key_id        INTEGER NOT NULL REFERENCES product_key (id),
+    machine       TEXT NOT NULL CHECK (length(trim(machine)) > 0),
+    activated_at  TEXT NOT NULL,
+    method        TEXT NOT NULL CHECK (method IN ('Independent', 'Proxy')),
+    actor         TEXT NOT NULL
+) STRICT;
+CREATE INDEX key_activation_key ON key_activation (key_id, machine);
+
+-- Activations per key and UTC day, kept in the same transaction as key_activation: the license
+-- summary sums at most (keys x days) rows instead of counting every activation.
+CREATE TABLE key_activation_daily (
+    key_id  INTEGER NOT NULL REFERENCES product_key (id),
+    day     TEXT NOT NULL,
+    n       INTEGER NOT NULL CHECK (n > 0),
+    PRIMARY KEY (key_id, day)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE limit_increase_request (
+    id                      INTEGER PRIMARY KEY,
+    key_id                  INTEGER NOT NULL REFERENCES product_key (id),
+    activations_requested   INTEGER NOT NULL CHECK (activations_requested > 0),
+    justification           TEXT NOT NULL CHECK (length(trim(justification)) > 0),
+    status                  TEXT NOT NULL CHECK (status IN ('Pending', 'Granted', 'Denied')),
+    requested_at            TEXT NOT NULL,
+    requested_by            TEXT NOT NULL,
+    decided_at              TEXT,
+    decided_by              TEXT
+) STRICT;
+CREATE INDEX limit_increase_request_key ON limit_increase_request (key_id);
+
+CREATE TABLE sa_benefit (
+    id                  INTEGER PRIMARY KEY,
+    licensing_id_id     INTEGER NOT NULL REFERENCES licensing_id (id),
+    benefit             TEXT NOT NULL COLLATE NOCASE CHECK (length(trim(benefit)) > 0),
+    eligible_quantity   INTEGER NOT NULL CHECK (eligible_quantity >= 0),
+    remaining_quantity  INTEGER NOT NULL CHECK (remaining_quantity >= 0 AND remaining_quantity <= eligible_quantity),
+    status              TEXT NOT NULL CHECK (status IN ('RequiresActivation', 'Activated', 'HoldAwaitingReactivation', 'Expired')),
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    UNIQUE (licensing_id_id, benefit)
+) STRICT;
+
+CREATE TABLE reservation (
+    id              INTEGER PRIMARY KEY,
+    licensing_id_id INTEGER NOT NULL REFERENCES licensing_id (id),
+    service         TEXT NOT NULL CHECK (length(trim(service)) > 0),
+    sku             TEXT NOT NULL CHECK (length(trim(sku)) > 0),
+    quantity        INTEGER NOT NULL CHECK (quantity > 0),
+    usage_date      TEXT NOT NULL,
+    submitted_at    TEXT NOT NULL,
+    submitted_by    TEXT NOT NULL,
+    -- Submitted until cancelled (within 72 hours) or committed (lazily, once 72 hours have passed).
+    status          TEXT NOT NULL CHECK (status IN ('Submitted', 'Cancelled', 'Committed')),
+    closed_at       TEXT
+) STRICT;
+CREATE INDEX reservation_licensing_id ON reservation (licensing_id_id);
+CREATE INDEX reservation_open ON reservation (status, submitted_at);
+
+-- The license summary as of one date (the store clock's today when it was last refreshed).
+-- Recomputed lazily by the library (see volume/summary.rs) whenever `dirty` is set or the date
+-- changed; the triggers below set `dirty` on every change the summary depends on.
+CREATE TABLE volume_state (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    as_of   TEXT,
+    dirty   INTEGER NOT NULL
+) STRICT;
+INSERT INTO volume_state (id, as_of, dirty) VALUES (1, NULL, 1);
+
+-- Derived and rebuilt as a whole, so no foreign keys: it must never make a customer or product
+-- look "in use".
+CREATE TABLE license_summary_row (
+    customer_id         INTEGER NOT NULL,
+    product_id          INTEGER NOT NULL,
+    effective_quantity  INTEGER NOT NULL,
+    active_sa_quantity  INTEGER NOT NULL,
+    unresolved_quantity INTEGER NOT NULL,
+    granted_quantity    INTEGER NOT NULL,
+    deployed_quantity   INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, product_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER licensing_id_dirty_i AFTER INSERT ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER licensing_id_dirty_u AFTER UPDATE ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER licensing_id_dirty_d AFTER DELETE ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER product_dirty_i AFTER INSERT ON product BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER product_dirty_u AFTER UPDATE ON product BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER entitlement_dirty_i AFTER INSERT ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER entitlement_dirty_u AFTER UPDATE ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER entitlement_dirty_d AFTER DELETE ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER product_key_dirty_i AFTER INSERT ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER product_key_dirty_u AFTER UPDATE ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER product_key_dirty_d AFTER DELETE ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER key_activation_daily_dirty_i AFTER INSERT ON key_activation_daily BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
+CREATE TRIGGER key_activation_daily_dirty_u AFTER UPDATE ON key_activation_daily BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;

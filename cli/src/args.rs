@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod volume;
+pub use volume::*;
+
 /// An embedded, SQL-queryable store for software licenses.
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +25,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Examples:\n  \
         licstore --db contoso.licstore init\n  \
         licstore --db contoso.licstore customers add Contoso --usage-location US\n  \
+        licstore --db contoso.licstore summary --customer Contoso\n  \
         LICSTORE_DB=contoso.licstore licstore sql \"SELECT * FROM customers\" --format csv\n\n\
         Exit codes: 0 ok, 2 usage error, 3-19 invalid input, 20-29 rule violation, \
         30-39 file or database error, 1 internal error (see docs/cli.md).",
@@ -98,6 +102,75 @@ pub enum Command {
             licstore --db contoso.licstore customers list --format csv"
     )]
     Customers(CustomersCommand),
+
+    /// Add and list licensing IDs (agreements, enrollments, license numbers).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore licensing-ids add 54839201 --customer Contoso --program Enterprise\n  \
+            licstore --db contoso.licstore licensing-ids list --customer Contoso"
+    )]
+    LicensingIds(LicensingIdsCommand),
+
+    /// Add and list products (family, version, pool).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore products add \"Office Professional Plus\" 2021 --pool Applications\n  \
+            licstore --db contoso.licstore products list"
+    )]
+    Products(ProductsCommand),
+
+    /// Add and list entitlements (the order lines of licensing IDs).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore entitlements add --licensing-id 54839201 \\\n      \
+                --family \"Office Professional Plus\" --version 2021 --kind full --quantity 50 --order-date 2025-01-10\n  \
+            licstore --db contoso.licstore entitlements list --licensing-id 54839201"
+    )]
+    Entitlements(EntitlementsCommand),
+
+    /// Print the license summary: effective licenses, SA, deployments, shortfall and surplus.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore summary\n  \
+        licstore --db contoso.licstore summary --customer Contoso --as-of 2025-12-31\n  \
+        licstore --db contoso.licstore summary --licensing-id 54839201 --format csv\n\n\
+        One line per product with entitlements or MAK deployments: effective licenses after \
+        upgrades and step-ups (* when it includes promotional grants), those under active SA, \
+        unresolved upgrade/SA licenses without a base license, deployed (MAK activations), and \
+        the shortfall or surplus. The csv and json columns are those of the license_summary view.")]
+    Summary(SummaryArgs),
+
+    /// Manage product keys: add, list, reveal (audited), activate, VLSC import and export.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore keys list\n  \
+            licstore --db contoso.licstore keys activate 3 PC-0142\n  \
+            licstore --db contoso.licstore keys import-vlsc Keys.csv\n\n\
+            Keys are shown masked (*****-*****-*****-*****-XXXXX) everywhere except \
+            `keys reveal` and `keys export-vlsc --reveal`, which are recorded in the audit log."
+    )]
+    Keys(KeysCommand),
+
+    /// Manage Software Assurance benefits.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore benefits list\n  \
+            licstore --db contoso.licstore benefits use 1 3"
+    )]
+    Benefits(BenefitsCommand),
+
+    /// Submit, cancel and list online-service reservations.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore reservations list\n  \
+            licstore --db contoso.licstore reservations cancel 4"
+    )]
+    Reservations(ReservationsCommand),
 
     /// Run a read-only SQL query over the public views.
     #[command(after_help = "Examples:\n  \

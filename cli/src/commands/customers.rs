@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use licstore::{
-    Customer, CustomerUpdate, Error, Format, ImportMode, ImportOptions, NewCustomer, Progress,
-    Value,
+    Customer, CustomerUpdate, Error, Format, ImportMode, ImportOptions, ImportReport, NewCustomer,
+    Progress, Store, Value,
 };
 
 use super::{Ctx, Failure, MAX_DETAIL_LINES};
@@ -165,6 +165,18 @@ impl RejectsFile {
 }
 
 fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<(), Failure> {
+    import_with(ctx, a, |store, input, opts| {
+        store.import_customers(input, opts)
+    })
+}
+
+/// Runs an import of a file (or standard input) through `import`: the rejects file, progress on
+/// a terminal, the report and the all-or-nothing failure are the same for every kind of import.
+pub fn import_with(
+    ctx: &mut Ctx,
+    a: ImportArgs,
+    import: impl FnOnce(&mut Store, Box<dyn Read>, ImportOptions<'_>) -> licstore::Result<ImportReport>,
+) -> Result<(), Failure> {
     let stdin = a.file.as_os_str() == "-";
     let (input, name): (Box<dyn Read>, String) = if stdin {
         (Box::new(std::io::stdin().lock()), "<stdin>".into())
@@ -207,7 +219,7 @@ fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<(), Failure> {
     };
     opts.rejects = rejects.as_mut().map(|r| &mut r.file as &mut dyn Write);
     opts.progress = Some(&mut progress);
-    let result = store.import_customers(input, opts);
+    let result = import(&mut store, input, opts);
     if show_progress {
         eprint!("\r\x1b[K");
     }
@@ -310,7 +322,7 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<(), Failure> {
 }
 
 /// Whether two paths name one existing file (so that writing one would destroy the other).
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,

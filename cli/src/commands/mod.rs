@@ -8,13 +8,16 @@ use licstore::{Error, ErrorCode, Store};
 
 use crate::args::{Cli, Command, OutputFormat};
 use crate::exit;
-use crate::output::Stdout;
+use crate::output::{io_error, write_aligned, Stdout, Table};
 
 pub mod audit;
+pub mod benefits;
 pub mod customers;
 pub mod demo;
 pub mod init;
+pub mod keys;
 pub mod sql;
+pub mod volume;
 
 /// How many rejected rows an error prints before it only counts the rest.
 const MAX_DETAIL_LINES: usize = 20;
@@ -151,6 +154,33 @@ impl Ctx {
         self.with_actor(s)
     }
 
+    /// Prints rows: a table for people, or the chosen script format.
+    pub fn print_table(&mut self, t: &Table) -> Result<(), Failure> {
+        let format = self.format_or(OutputFormat::Table);
+        t.print(&mut self.out, format)?;
+        Ok(())
+    }
+
+    /// Prints one record: field by field for people, a one-row table for scripts.
+    pub fn print_record(&mut self, t: &Table) -> Result<(), Failure> {
+        match self.format_or(OutputFormat::Table) {
+            OutputFormat::Table => {
+                let lines: Vec<Vec<String>> =
+                    t.rows
+                        .iter()
+                        .flat_map(|r| {
+                            t.columns.iter().zip(r).map(|(k, v)| {
+                                vec![format!("{k}:"), crate::output::text(v.as_ref())]
+                            })
+                        })
+                        .collect();
+                write_aligned(&mut self.out, &lines, &[], false).map_err(|e| io_error(None, e))?;
+            }
+            f => t.print(&mut self.out, f)?,
+        }
+        Ok(())
+    }
+
     /// Flushes standard output.
     pub fn flush(&mut self) -> Result<(), Failure> {
         self.out
@@ -170,6 +200,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Init => init::run(&mut ctx)?,
         Command::Customers(c) => customers::run(&mut ctx, c)?,
+        Command::LicensingIds(c) => volume::licensing_ids(&mut ctx, c)?,
+        Command::Products(c) => volume::products(&mut ctx, c)?,
+        Command::Entitlements(c) => volume::entitlements(&mut ctx, c)?,
+        Command::Summary(a) => volume::summary(&mut ctx, a)?,
+        Command::Keys(c) => keys::run(&mut ctx, c)?,
+        Command::Benefits(c) => benefits::benefits(&mut ctx, c)?,
+        Command::Reservations(c) => benefits::reservations(&mut ctx, c)?,
         Command::Sql(a) => sql::run(&mut ctx, a)?,
         Command::Audit(a) => audit::run(&mut ctx, a)?,
         Command::Demo(a) => demo::run(&mut ctx, a)?,

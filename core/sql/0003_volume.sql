@@ -89,14 +89,45 @@ CREATE TABLE key_activation (
 ) STRICT;
 CREATE INDEX key_activation_key ON key_activation (key_id, machine);
 
--- Activations per key and UTC day, kept in the same transaction as key_activation: the license
--- summary sums at most (keys x days) rows instead of counting every activation.
+-- Activations per key and UTC day: an aggregate of key_activation kept by the triggers below,
+-- in the same statement as the activation rows, so no code path can forget it. The license
+-- summary sums at most (keys x days) rows for "deployed up to a date" instead of counting every
+-- activation. `product_key.recorded` (the key's count, for the limit checks) is kept the same way.
+-- core/src/volume/keys.rs has a test that both equal a recount.
 CREATE TABLE key_activation_daily (
     key_id  INTEGER NOT NULL REFERENCES product_key (id),
     day     TEXT NOT NULL,
     n       INTEGER NOT NULL CHECK (n > 0),
     PRIMARY KEY (key_id, day)
 ) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER key_activation_count_i AFTER INSERT ON key_activation
+BEGIN
+    INSERT INTO key_activation_daily (key_id, day, n) VALUES (NEW.key_id, substr(NEW.activated_at, 1, 10), 1)
+        ON CONFLICT (key_id, day) DO UPDATE SET n = n + 1;
+    UPDATE product_key SET recorded = recorded + 1 WHERE id = NEW.key_id;
+END;
+
+CREATE TRIGGER key_activation_count_d AFTER DELETE ON key_activation
+BEGIN
+    DELETE FROM key_activation_daily
+        WHERE key_id = OLD.key_id AND day = substr(OLD.activated_at, 1, 10) AND n = 1;
+    UPDATE key_activation_daily SET n = n - 1
+        WHERE key_id = OLD.key_id AND day = substr(OLD.activated_at, 1, 10) AND n > 1;
+    UPDATE product_key SET recorded = recorded - 1 WHERE id = OLD.key_id;
+END;
+
+CREATE TRIGGER key_activation_count_u AFTER UPDATE OF key_id, activated_at ON key_activation
+BEGIN
+    DELETE FROM key_activation_daily
+        WHERE key_id = OLD.key_id AND day = substr(OLD.activated_at, 1, 10) AND n = 1;
+    UPDATE key_activation_daily SET n = n - 1
+        WHERE key_id = OLD.key_id AND day = substr(OLD.activated_at, 1, 10) AND n > 1;
+    UPDATE product_key SET recorded = recorded - 1 WHERE id = OLD.key_id;
+    INSERT INTO key_activation_daily (key_id, day, n) VALUES (NEW.key_id, substr(NEW.activated_at, 1, 10), 1)
+        ON CONFLICT (key_id, day) DO UPDATE SET n = n + 1;
+    UPDATE product_key SET recorded = recorded + 1 WHERE id = NEW.key_id;
+END;
 
 CREATE TABLE limit_increase_request (
     id                      INTEGER PRIMARY KEY,
@@ -132,46 +163,11 @@ CREATE TABLE reservation (
     usage_date      TEXT NOT NULL,
     submitted_at    TEXT NOT NULL,
     submitted_by    TEXT NOT NULL,
-    -- Submitted until cancelled (within 72 hours) or committed (lazily, once 72 hours have passed).
-    status          TEXT NOT NULL CHECK (status IN ('Submitted', 'Cancelled', 'Committed')),
+    -- Submitted until cancelled (within 72 hours). "Committed" is never stored: a Submitted
+    -- reservation is committed once 72 hours have passed, which readers derive from the clock
+    -- (the reservations view and volume/benefits.rs, docs/volume.md "Reservations").
+    status          TEXT NOT NULL CHECK (status IN ('Submitted', 'Cancelled')),
+    -- When it was cancelled.
     closed_at       TEXT
 ) STRICT;
 CREATE INDEX reservation_licensing_id ON reservation (licensing_id_id);
-CREATE INDEX reservation_open ON reservation (status, submitted_at);
-
--- The license summary as of one date (the store clock's today when it was last refreshed).
--- Recomputed lazily by the library (see volume/summary.rs) whenever `dirty` is set or the date
--- changed; the triggers below set `dirty` on every change the summary depends on.
-CREATE TABLE volume_state (
-    id      INTEGER PRIMARY KEY CHECK (id = 1),
-    as_of   TEXT,
-    dirty   INTEGER NOT NULL
-) STRICT;
-INSERT INTO volume_state (id, as_of, dirty) VALUES (1, NULL, 1);
-
--- Derived and rebuilt as a whole, so no foreign keys: it must never make a customer or product
--- look "in use".
-CREATE TABLE license_summary_row (
-    customer_id         INTEGER NOT NULL,
-    product_id          INTEGER NOT NULL,
-    effective_quantity  INTEGER NOT NULL,
-    active_sa_quantity  INTEGER NOT NULL,
-    unresolved_quantity INTEGER NOT NULL,
-    granted_quantity    INTEGER NOT NULL,
-    deployed_quantity   INTEGER NOT NULL,
-    PRIMARY KEY (customer_id, product_id)
-) STRICT, WITHOUT ROWID;
-
-CREATE TRIGGER licensing_id_dirty_i AFTER INSERT ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER licensing_id_dirty_u AFTER UPDATE ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER licensing_id_dirty_d AFTER DELETE ON licensing_id BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER product_dirty_i AFTER INSERT ON product BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER product_dirty_u AFTER UPDATE ON product BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER entitlement_dirty_i AFTER INSERT ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER entitlement_dirty_u AFTER UPDATE ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER entitlement_dirty_d AFTER DELETE ON entitlement BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER product_key_dirty_i AFTER INSERT ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER product_key_dirty_u AFTER UPDATE ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER product_key_dirty_d AFTER DELETE ON product_key BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER key_activation_daily_dirty_i AFTER INSERT ON key_activation_daily BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;
-CREATE TRIGGER key_activation_daily_dirty_u AFTER UPDATE ON key_activation_daily BEGIN UPDATE volume_state SET dirty = 1 WHERE dirty = 0; END;

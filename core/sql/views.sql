@@ -24,8 +24,9 @@ SELECT
     a.after      AS after
 FROM audit_event a;
 
--- Volume licensing (docs/volume.md, section "Views"). "Today" is the date of the last refresh by
--- the library's clock (volume_state.as_of), which every query through the SQL channel brings up to date.
+-- Volume licensing (docs/volume.md, section "Views"). "Now" is the store's clock, which licstore's
+-- query channel provides as licstore_now() (query.rs); views that use it, and the computed
+-- license_summary table (volume/summary.rs), exist only on that channel, not in a plain sqlite3 shell.
 
 DROP VIEW IF EXISTS licensing_ids;
 CREATE VIEW licensing_ids AS
@@ -42,7 +43,7 @@ SELECT
           AND (l.end_date IS NULL OR t.today <= l.end_date) THEN 1 ELSE 0 END AS active
 FROM licensing_id l
 JOIN customer c ON c.id = l.customer_id
-CROSS JOIN (SELECT COALESCE(as_of, date('now')) AS today FROM volume_state) t;
+CROSS JOIN (SELECT substr(licstore_now(), 1, 10) AS today) t;
 
 DROP VIEW IF EXISTS products;
 CREATE VIEW products AS
@@ -70,27 +71,8 @@ JOIN licensing_id l ON l.id = e.licensing_id_id
 JOIN customer c ON c.id = l.customer_id
 JOIN product p ON p.id = e.product_id;
 
+-- license_summary is not a view: it is computed on the query channel (volume/summary.rs).
 DROP VIEW IF EXISTS license_summary;
-CREATE VIEW license_summary AS
-SELECT
-    c.name                  AS customer,
-    p.family                AS family,
-    p.version               AS version,
-    p.pool                  AS pool,
-    s.effective_quantity    AS effective_quantity,
-    s.active_sa_quantity    AS active_sa_quantity,
-    s.unresolved_quantity   AS unresolved_quantity,
-    s.granted_quantity      AS granted_quantity,
-    CASE WHEN s.granted_quantity > 0 THEN '*' ELSE '' END AS grant_mark,
-    s.deployed_quantity     AS deployed_quantity,
-    s.effective_quantity - s.deployed_quantity AS balance,
-    max(s.deployed_quantity - s.effective_quantity, 0) AS shortfall,
-    max(s.effective_quantity - s.deployed_quantity, 0) AS surplus,
-    v.as_of                 AS as_of
-FROM license_summary_row s
-JOIN customer c ON c.id = s.customer_id
-JOIN product p ON p.id = s.product_id
-CROSS JOIN volume_state v;
 
 DROP VIEW IF EXISTS product_keys;
 CREATE VIEW product_keys AS
@@ -182,9 +164,14 @@ SELECT
     r.usage_date    AS usage_date,
     r.submitted_at  AS submitted_at,
     r.submitted_by  AS submitted_by,
-    r.status        AS status,
-    strftime('%Y-%m-%dT%H:%M:%SZ', r.submitted_at, '+72 hours') AS cancellable_until,
-    r.closed_at     AS closed_at
-FROM reservation r
+    -- Committed is derived, never stored: Submitted and 72 hours passed by the store's clock
+    -- (the same rule as volume/benefits.rs).
+    CASE WHEN r.status = 'Submitted' AND r.now >= r.until THEN 'Committed' ELSE r.status END AS status,
+    r.until         AS cancellable_until,
+    CASE WHEN r.status = 'Submitted' AND r.now >= r.until THEN r.until ELSE r.closed_at END AS closed_at
+FROM (SELECT reservation.*,
+             strftime('%Y-%m-%dT%H:%M:%SZ', submitted_at, '+72 hours') AS until,
+             licstore_now() AS now
+      FROM reservation) r
 JOIN licensing_id l ON l.id = r.licensing_id_id
 JOIN customer c ON c.id = l.customer_id;

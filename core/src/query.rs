@@ -11,11 +11,23 @@
 //!   [`Store::interrupt_handle`] (Python's Ctrl-C uses this).
 //!
 //! The public views are every view in the schema: `sql/views.sql` defines them all, and base
-//! tables are never views.
+//! tables are never views. Two more public names exist only on this channel, because they depend
+//! on the store's clock and are computed, never stored:
+//! - `licstore_now()`, the store clock's "now" for the statement (ISO-8601 UTC text), which the
+//!   clock-dependent views use (`licensing_ids.active`, `reservations.status`);
+//! - `license_summary`, an eponymous virtual table computed by `volume/summary.rs` at query time
+//!   (`SELECT * FROM license_summary`, `... FROM license_summary('2025-06-30')`,
+//!   `... FROM license_summary('2025-06-30', 'E1')`).
+//!
+//! Nothing on this channel writes, ever: reading is a pure function of the file and the clock.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rusqlite::functions::FunctionFlags;
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
@@ -86,6 +98,7 @@ const ALLOWED_FUNCTIONS: &[&str] = &[
     "last_value",
     "lead",
     "length",
+    "licstore_now",
     "like",
     "likelihood",
     "likely",
@@ -308,9 +321,54 @@ impl InterruptHandle {
     }
 }
 
+/// The computed relations on the query channel: `license_summary` (volume/summary.rs).
+pub(crate) const COMPUTED_TABLES: &[&str] = &["license_summary"];
+
+/// What the channel's own SQL extensions need from the store: the clock, and the permission for
+/// licstore's own code to read base tables while it computes a relation.
+#[derive(Debug)]
+pub(crate) struct ChannelState {
+    /// The store clock's "now" for the statement being run: fixed when it starts, so a statement
+    /// sees one instant however long it runs.
+    now: Mutex<DateTime<Utc>>,
+    /// Set while licstore's own code (a computed relation) prepares and runs statements on the
+    /// channel; they may read base tables (never write: the connection is read-only).
+    internal: AtomicBool,
+}
+
+impl ChannelState {
+    /// The store clock's "now" for the running statement.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now.lock().map_or_else(|_| Utc::now(), |n| *n)
+    }
+
+    /// Lets licstore's own statements read base tables until the guard is dropped.
+    pub(crate) fn internal(&self) -> InternalGuard<'_> {
+        let previous = self.internal.swap(true, Ordering::SeqCst);
+        InternalGuard {
+            state: self,
+            previous,
+        }
+    }
+}
+
+/// See [`ChannelState::internal`].
+#[derive(Debug)]
+pub(crate) struct InternalGuard<'a> {
+    state: &'a ChannelState,
+    previous: bool,
+}
+
+impl Drop for InternalGuard<'_> {
+    fn drop(&mut self) {
+        self.state.internal.store(self.previous, Ordering::SeqCst);
+    }
+}
+
 /// The query channel's connection and its guard state.
 pub(crate) struct Reader {
     conn: Connection,
+    state: Arc<ChannelState>,
     deadline: Arc<Mutex<Option<Instant>>>,
     refusal: Arc<Mutex<Option<String>>>,
     /// Base tables the statement being prepared reads through a public view (see `open`).
@@ -375,6 +433,16 @@ impl Reader {
             v
         };
         let allowed_fns: HashSet<&'static str> = ALLOWED_FUNCTIONS.iter().copied().collect();
+        let state = Arc::new(ChannelState {
+            now: Mutex::new(Utc::now()),
+            internal: AtomicBool::new(false),
+        });
+        let clock = Arc::clone(&state);
+        conn.create_scalar_function("licstore_now", 0, FunctionFlags::SQLITE_UTF8, move |_| {
+            Ok(crate::store::format_ts(clock.now()))
+        })?;
+        crate::volume::summary::register(&conn, Arc::clone(&state))?;
+        let internal = Arc::clone(&state);
         let refusal = Arc::new(Mutex::new(None::<String>));
         let refusal_w = Arc::clone(&refusal);
         // Base tables the statement being prepared reads through a public view. SQLite's count(*)
@@ -390,6 +458,21 @@ impl Reader {
             };
             let allowed = match &ctx.action {
                 AuthAction::Select | AuthAction::Recursive => true,
+                // licstore's own statements computing a relation (reads only: the connection is
+                // read-only and query_only besides).
+                AuthAction::Read { .. } | AuthAction::Function { .. }
+                    if internal.internal.load(Ordering::SeqCst) =>
+                {
+                    true
+                }
+                AuthAction::Read { table_name, .. }
+                    if ctx.database_name == Some("main")
+                        && COMPUTED_TABLES
+                            .iter()
+                            .any(|t| t.eq_ignore_ascii_case(table_name)) =>
+                {
+                    true
+                }
                 // A common table expression or subquery has no database; every table and view does.
                 AuthAction::Read {
                     table_name,
@@ -433,14 +516,18 @@ impl Reader {
         );
         Ok(Reader {
             conn,
+            state,
             deadline,
             refusal,
             via_views,
         })
     }
 
-    /// Forgets what the previous statement's preparation recorded.
-    fn start(&self) {
+    /// Forgets what the previous statement's preparation recorded and fixes the statement's "now".
+    fn start(&self, now: DateTime<Utc>) {
+        if let Ok(mut n) = self.state.now.lock() {
+            *n = now;
+        }
         if let Ok(mut r) = self.refusal.lock() {
             *r = None;
         }
@@ -648,11 +735,9 @@ impl Store {
                 sql.len()
             )));
         }
-        // Derived volume-licensing state (license summary, reservation commitments) follows the
-        // store's clock; bring it up to date before reading the views.
-        crate::volume::summary::refresh_if_stale(self)?;
+        let now = self.now();
         let reader = self.reader()?;
-        reader.start();
+        reader.start(now);
         let mut st = reader
             .conn
             .prepare(sql)
@@ -717,8 +802,9 @@ impl Store {
                 sql.len()
             )));
         }
+        let now = self.now();
         let reader = self.reader()?;
-        reader.start();
+        reader.start(now);
         let st = reader
             .conn
             .prepare(sql)
@@ -734,14 +820,17 @@ impl Store {
         })
     }
 
-    /// The names of the public views, sorted.
+    /// The names of the public views, sorted, with the computed tables of the query channel
+    /// (`license_summary`), which read like views.
     pub fn views(&self) -> Result<Vec<String>> {
         let mut st = self
             .conn()
             .prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")?;
-        let v = st
+        let mut v = st
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
+        v.extend(COMPUTED_TABLES.iter().map(|t| t.to_string()));
+        v.sort();
         Ok(v)
     }
 }

@@ -15,12 +15,13 @@
 //! Reservations: only under Enterprise and Enterprise Subscription licensing IDs; the usage date
 //! is today or at most 6 months ahead (and not after the enrollment ends); refused when the
 //! enrollment has ended, has not started, or ends within a month. A reservation can be cancelled
-//! within 72 hours of its submission; after that it is committed. The commitment is made lazily:
-//! every read of reservations (and every query through the SQL channel) first marks the
-//! reservations whose 72 hours have passed as Committed, with an audit row, so the stored status,
-//! the view and the API always agree with the store's clock.
+//! within 72 hours of its submission; after that it is committed. Commitment is the passing of
+//! time, not an event: the store keeps Submitted or Cancelled, and every reader derives Committed
+//! (Submitted, and the store's clock at or past `submitted_at + 72 h`) with [`effective_status`]
+//! here and the same rule in the `reservations` view, so reading writes nothing and the API, the
+//! view and the cancel rule agree with the store's clock.
 
-use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -212,11 +213,31 @@ const RES_COLUMNS: &str = "r.id, l.number, r.service, r.sku, r.quantity, r.usage
     r.submitted_at, r.submitted_by, r.status, r.closed_at";
 const RES_FROM: &str = "reservation r JOIN licensing_id l ON l.id = r.licensing_id_id";
 
-fn res_from_row(r: &Row<'_>) -> rusqlite::Result<Reservation> {
+/// The status of a reservation with this stored status and cancellation deadline at `now` (both
+/// ISO-8601 UTC text, whole seconds, so they compare as text), and when it was closed: a
+/// Submitted reservation is Committed from `cancellable_until` on.
+pub(crate) fn effective_status(
+    stored: ReservationStatus,
+    cancellable_until: &str,
+    closed_at: Option<String>,
+    now: &str,
+) -> (ReservationStatus, Option<String>) {
+    if stored == ReservationStatus::Submitted && now >= cancellable_until {
+        (
+            ReservationStatus::Committed,
+            Some(cancellable_until.to_string()),
+        )
+    } else {
+        (stored, closed_at)
+    }
+}
+
+fn res_from_row(r: &Row<'_>, now: &str) -> rusqlite::Result<Reservation> {
     let submitted_at: String = r.get(6)?;
     let until = DateTime::parse_from_rfc3339(&submitted_at)
         .map(|t| format_ts(t.to_utc() + Duration::hours(CANCEL_WINDOW_HOURS)))
         .unwrap_or_default();
+    let (status, closed_at) = effective_status(r.get(8)?, &until, r.get(9)?, now);
     Ok(Reservation {
         id: r.get(0)?,
         licensing_id: r.get(1)?,
@@ -226,59 +247,20 @@ fn res_from_row(r: &Row<'_>) -> rusqlite::Result<Reservation> {
         usage_date: req_date(r, 5)?,
         submitted_at,
         submitted_by: r.get(7)?,
-        status: r.get(8)?,
+        status,
         cancellable_until: until,
-        closed_at: r.get(9)?,
+        closed_at,
     })
 }
 
-fn require_reservation(conn: &rusqlite::Connection, id: i64) -> Result<Reservation> {
+/// The reservation with this id, its status as of `now` (ISO-8601 UTC).
+fn require_reservation(conn: &rusqlite::Connection, id: i64, now: &str) -> Result<Reservation> {
     conn.prepare_cached(&format!(
         "SELECT {RES_COLUMNS} FROM {RES_FROM} WHERE r.id = ?1"
     ))?
-    .query_row([id], res_from_row)
+    .query_row([id], |r| res_from_row(r, now))
     .optional()?
     .ok_or_else(|| Error::not_found("reservation", id.to_string()))
-}
-
-fn commit_cutoff(now: DateTime<Utc>) -> String {
-    format_ts(now - Duration::hours(CANCEL_WINDOW_HOURS))
-}
-
-/// Whether some submitted reservation's 72 hours have passed at `now`.
-pub(crate) fn reservations_due(conn: &rusqlite::Connection, now: DateTime<Utc>) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM reservation WHERE status = 'Submitted' AND submitted_at <= ?1)",
-        )?
-        .query_row([commit_cutoff(now)], |r| r.get(0))?)
-}
-
-/// Commits (with an audit row each) the submitted reservations whose 72 hours have passed.
-pub(crate) fn commit_due(ctx: &WriteCtx<'_>, now: DateTime<Utc>) -> Result<usize> {
-    let ids: Vec<i64> = ctx
-        .tx
-        .prepare_cached(
-            "SELECT id FROM reservation WHERE status = 'Submitted' AND submitted_at <= ?1 ORDER BY id",
-        )?
-        .query_map([commit_cutoff(now)], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in &ids {
-        let before = require_reservation(ctx.tx, *id)?;
-        ctx.tx.execute(
-            "UPDATE reservation SET status = 'Committed', closed_at = ?2 WHERE id = ?1",
-            params![id, before.cancellable_until],
-        )?;
-        let after = require_reservation(ctx.tx, *id)?;
-        ctx.audit(
-            "reservation.commit",
-            "reservation",
-            &id.to_string(),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )?;
-    }
-    Ok(ids.len())
 }
 
 fn not_allowed(subject: &str, message: String) -> Error {
@@ -490,7 +472,7 @@ impl Store {
                     ctx.actor
                 ],
             )?;
-            let after = require_reservation(ctx.tx, ctx.tx.last_insert_rowid())?;
+            let after = require_reservation(ctx.tx, ctx.tx.last_insert_rowid(), &ctx.now)?;
             ctx.audit(
                 "reservation.submit",
                 "reservation",
@@ -506,10 +488,8 @@ impl Store {
     /// (`ReservationNotAllowed`); a cancelled one cannot be cancelled again
     /// ([`Error::InvalidState`]).
     pub fn cancel_reservation(&mut self, id: i64) -> Result<Reservation> {
-        let now = self.now();
         self.write(|ctx| {
-            commit_due(ctx, now)?;
-            let before = require_reservation(ctx.tx, id)?;
+            let before = require_reservation(ctx.tx, id, &ctx.now)?;
             match before.status {
                 ReservationStatus::Submitted => {}
                 ReservationStatus::Committed => {
@@ -531,7 +511,7 @@ impl Store {
                 "UPDATE reservation SET status = 'Cancelled', closed_at = ?2 WHERE id = ?1",
                 params![id, ctx.now],
             )?;
-            let after = require_reservation(ctx.tx, id)?;
+            let after = require_reservation(ctx.tx, id, &ctx.now)?;
             ctx.audit(
                 "reservation.cancel",
                 "reservation",
@@ -544,12 +524,10 @@ impl Store {
     }
 
     /// Reservation history by service, licensing ID or reservation (newest first), with the
-    /// statuses as of the store's clock (due commitments are made first).
+    /// statuses as of the store's clock. It only reads; `&mut self` is kept so the signature the
+    /// bindings use does not change.
     pub fn reservations(&mut self, by: &ReservationHistory) -> Result<Vec<Reservation>> {
-        let now = self.now();
-        if reservations_due(self.conn(), now)? {
-            self.write(|ctx| commit_due(ctx, now))?;
-        }
+        let now = format_ts(self.now());
         let (filter, arg): (&str, rusqlite::types::Value) = match by {
             ReservationHistory::All => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
             ReservationHistory::Service(s) => {
@@ -560,14 +538,14 @@ impl Store {
                 ("r.licensing_id_id = ?1", l.id.into())
             }
             ReservationHistory::Reservation(id) => {
-                require_reservation(self.conn(), *id)?;
+                require_reservation(self.conn(), *id, &now)?;
                 ("r.id = ?1", (*id).into())
             }
         };
         let mut st = self.conn().prepare(&format!(
             "SELECT {RES_COLUMNS} FROM {RES_FROM} WHERE {filter} ORDER BY r.submitted_at DESC, r.id DESC"
         ))?;
-        let rows = st.query_map([arg], res_from_row)?;
+        let rows = st.query_map([arg], |r| res_from_row(r, &now))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
@@ -715,12 +693,53 @@ mod tests {
         );
         let one = s.reservations(&ReservationHistory::Reservation(a.id))?;
         assert_eq!(one[0].status, ReservationStatus::Cancelled);
-        let commits = s
+        // Commitment is derived from the clock: nothing was written for it.
+        assert!(s
             .audit_entries(None)?
-            .into_iter()
-            .filter(|e| e.action == "reservation.commit")
-            .count();
-        assert_eq!(commits, 1);
+            .iter()
+            .all(|e| e.action != "reservation.commit"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_view_and_the_api_derive_commitment_from_the_store_clock() -> Result<()> {
+        let mut s = store()?;
+        let a = s.submit_reservation(&res("E1", "2025-07-01"))?;
+        let view = |s: &mut Store| -> Result<(String, Option<String>)> {
+            let r = s.query(
+                "SELECT status, closed_at FROM reservations WHERE id = ?",
+                &crate::Params::Positional(vec![a.id.into()]),
+            )?;
+            let text = |v: &crate::Value| match v {
+                crate::Value::Text(t) => Some(t.clone()),
+                _ => None,
+            };
+            Ok((text(&r.rows[0][0]).unwrap_or_default(), text(&r.rows[0][1])))
+        };
+        let api = |s: &mut Store| -> Result<(String, Option<String>)> {
+            let r = s.reservations(&ReservationHistory::Reservation(a.id))?;
+            Ok((r[0].status.to_string(), r[0].closed_at.clone()))
+        };
+        at(&mut s, "2025-06-04T11:59:59Z");
+        assert_eq!(view(&mut s)?, ("Submitted".to_string(), None));
+        assert_eq!(api(&mut s)?, view(&mut s)?);
+        at(&mut s, "2025-06-04T12:00:00Z");
+        let committed = (
+            "Committed".to_string(),
+            Some("2025-06-04T12:00:00Z".to_string()),
+        );
+        assert_eq!(view(&mut s)?, committed);
+        assert_eq!(api(&mut s)?, committed);
+        // The clock going back (a replay) shows it as it was then: nothing was stored.
+        at(&mut s, "2025-06-02T00:00:00Z");
+        assert_eq!(view(&mut s)?.0, "Submitted");
+        assert_eq!(api(&mut s)?.0, "Submitted");
+        let stored: String = s.conn().query_row(
+            "SELECT status FROM reservation WHERE id = ?1",
+            [a.id],
+            |r| r.get(0),
+        )?;
+        assert_eq!(stored, "Submitted");
         Ok(())
     }
 }

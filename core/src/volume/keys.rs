@@ -493,7 +493,8 @@ fn record(
         }
         KeyType::Retail => {}
     }
-    let day = &ctx.now[..10];
+    // key_activation_daily and product_key.recorded follow from these rows by triggers
+    // (sql/0003_volume.sql).
     let mut ins = ctx.tx.prepare_cached(
         "INSERT INTO key_activation (key_id, machine, activated_at, method, actor) VALUES (?1,?2,?3,?4,?5)",
     )?;
@@ -509,16 +510,8 @@ fn record(
         });
     }
     ctx.tx
-        .prepare_cached(
-            "INSERT INTO key_activation_daily (key_id, day, n) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key_id, day) DO UPDATE SET n = n + excluded.n",
-        )?
-        .execute(params![key_id, day, n])?;
-    ctx.tx
-        .prepare_cached(
-            "UPDATE product_key SET recorded = recorded + ?2, updated_at = ?3 WHERE id = ?1",
-        )?
-        .execute(params![key_id, n, ctx.now])?;
+        .prepare_cached("UPDATE product_key SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![key_id, ctx.now])?;
     let first = &out[0].machine;
     ctx.audit(
         "product_key.activate",
@@ -1024,6 +1017,108 @@ pub(crate) mod tests {
             s.activate_key(42, "PC").unwrap_err().code(),
             ErrorCode::NotFound
         );
+        Ok(())
+    }
+
+    /// (key, day, count) rows.
+    type Daily = Vec<(i64, String, i64)>;
+
+    /// (key, day, count) from the activation rows, and the triggers' per-day aggregate.
+    fn daily(s: &Store) -> Result<(Daily, Daily)> {
+        let rows = |sql: &str| -> Result<Daily> {
+            let mut st = s.conn().prepare(sql)?;
+            let v = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(v)
+        };
+        Ok((
+            rows(
+                "SELECT key_id, substr(activated_at, 1, 10), count(*) FROM key_activation \
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+            )?,
+            rows("SELECT key_id, day, n FROM key_activation_daily ORDER BY 1, 2")?,
+        ))
+    }
+
+    /// Asserts that both aggregates (per day, per key) equal a recount of the activation rows.
+    fn assert_aggregates_match(s: &Store) -> Result<()> {
+        let (recount, daily) = daily(s)?;
+        assert_eq!(daily, recount, "key_activation_daily");
+        let mut st = s.conn().prepare(
+            "SELECT k.id, k.recorded, (SELECT count(*) FROM key_activation a WHERE a.key_id = k.id) \
+             FROM product_key k ORDER BY k.id",
+        )?;
+        for r in st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (id, recorded, count) = r?;
+            assert_eq!(recorded, count, "product_key.recorded of key {id}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn activation_aggregates_equal_a_recount() -> Result<()> {
+        let mut s = store()?;
+        let at = |s: &mut Store, t: &str| {
+            s.set_clock(crate::Clock::Fixed(
+                chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc(),
+            ))
+        };
+        // Keys from a VLSC import (a MAK with a baseline and a KMS key), and one added directly.
+        let tsv = "Licensing ID\tParent Program\tOrganization\tProduct\tProduct Key\tType\tMAK Activations-Used/Available\n\
+            E1\tEnterprise\tContoso\tOffice Standard 2019\tBCDFG-HJKMN-PQRTV-WXY23-46789\tMAK\t12/88\n\
+            E1\tEnterprise\tContoso\tWindows Enterprise 10\tW269N-WFGWX-YVC9B-4J6C9-T83GX\tKMS\t\n";
+        s.import_vlsc_keys(tsv.as_bytes(), crate::ImportOptions::new("keys.tsv"))?;
+        let m = s.find_product_key(MAK)?;
+        let k = s.find_product_key(KMS)?;
+        let other = s.add_product_key(&NewProductKey {
+            key: "NPPR9-FWDCX-D2C8J-H872K-2YT43".into(),
+            ..mak(3)
+        })?;
+        s.activate_key(m.id, "PC-1")?;
+        s.proxy_activate(m.id, &["PC-2", "PC-3", "PC-4"])?;
+        s.activate_key(k.id, "KMS-HOST-1")?;
+        at(&mut s, "2025-06-02T23:59:59Z");
+        s.proxy_activate(m.id, &["PC-5", "PC-6"])?;
+        s.activate_key(k.id, "KMS-HOST-1")?;
+        s.activate_key(other.id, "PC-9")?;
+        // Refused batches record nothing, in either aggregate.
+        assert!(s.proxy_activate(other.id, &["A", "B", "C"]).is_err());
+        at(&mut s, "2025-06-03T00:00:00Z");
+        s.proxy_activate(other.id, &["A", "B"])?;
+        // A re-import keeps the recorded activations and takes VLSC's totals as the baseline.
+        s.import_vlsc_keys(
+            tsv.replace("12/88", "30/70").as_bytes(),
+            crate::ImportOptions::new("keys.tsv"),
+        )?;
+        assert_eq!(s.product_key(m.id)?.activations_used, 30);
+        assert_aggregates_match(&s)?;
+        let (recount, _) = daily(&s)?;
+        assert_eq!(recount.len(), 6, "{recount:?}");
+        // No code path changes or removes activations, but if one did, the aggregates follow.
+        s.write(|ctx| {
+            ctx.tx.execute(
+                "UPDATE key_activation SET activated_at = '2025-06-03T10:00:00Z' \
+                 WHERE key_id = ?1 AND machine = 'PC-5'",
+                [m.id],
+            )?;
+            ctx.tx.execute(
+                "DELETE FROM key_activation WHERE key_id = ?1 AND machine = 'PC-9'",
+                [other.id],
+            )?;
+            ctx.tx.execute(
+                "UPDATE key_activation SET key_id = ?1 WHERE machine = 'PC-1'",
+                [other.id],
+            )?;
+            Ok(())
+        })?;
+        assert_aggregates_match(&s)?;
         Ok(())
     }
 }

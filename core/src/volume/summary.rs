@@ -25,16 +25,23 @@
 //! (products x kinds x from-families x 2) rows, one more sums MAK activations per product from a
 //! per-day table; the resolution then runs in memory on those few rows.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::ffi::{c_int, CStr};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
+use rusqlite::vtab::{
+    Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor,
+};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{compare_versions, fmt_date, require_lid, EntitlementKind, Pool};
 use crate::error::{Error, Result};
-use crate::store::{Store, WriteCtx};
+use crate::query::ChannelState;
+use crate::store::Store;
 
 /// What to summarize: one customer, as of a date, optionally only some licensing IDs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -377,55 +384,6 @@ fn to_line(customer: &str, p: &ProductInfo, t: &Tally, deployed: i64) -> Summary
     }
 }
 
-/// Recomputes the materialized summary behind the `license_summary` view as of `today`.
-pub(crate) fn refresh(ctx: &WriteCtx<'_>, today: NaiveDate) -> Result<()> {
-    let rows = compute(ctx.tx, today, None, None)?;
-    ctx.tx.execute("DELETE FROM license_summary_row", [])?;
-    let mut ins = ctx.tx.prepare_cached(
-        "INSERT INTO license_summary_row (customer_id, product_id, effective_quantity, \
-         active_sa_quantity, unresolved_quantity, granted_quantity, deployed_quantity) \
-         VALUES (?1,?2,?3,?4,?5,?6,?7)",
-    )?;
-    for (cid, pid, t, dep) in rows {
-        ins.execute(params![
-            cid,
-            pid,
-            t.lots.iter().sum::<i64>(),
-            t.lots[2] + t.lots[3],
-            t.unresolved,
-            t.lots[1] + t.lots[3],
-            dep
-        ])?;
-    }
-    ctx.tx.execute(
-        "UPDATE volume_state SET as_of = ?1, dirty = 0 WHERE id = 1",
-        [fmt_date(today)],
-    )?;
-    Ok(())
-}
-
-/// Brings the derived volume-licensing state up to the store clock's "now": commits
-/// reservations whose 72 hours have passed and recomputes the `license_summary` view when an
-/// entitlement, key or activation changed or the date moved on. Writes nothing when nothing is due.
-pub(crate) fn refresh_if_stale(store: &mut Store) -> Result<()> {
-    let now = store.now();
-    let today = now.date_naive();
-    let (as_of, dirty): (Option<String>, i64) = store.conn().query_row(
-        "SELECT as_of, dirty FROM volume_state WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let stale = dirty != 0 || as_of.as_deref() != Some(fmt_date(today).as_str());
-    let due = super::benefits::reservations_due(store.conn(), now)?;
-    if !stale && !due {
-        return Ok(());
-    }
-    store.write(|ctx| {
-        super::benefits::commit_due(ctx, now)?;
-        refresh(ctx, today)
-    })
-}
-
 impl Store {
     /// The license summary of one customer as of a date (see [`SummaryQuery`]), one line per
     /// product with any entitlement or MAK deployment, by family and version.
@@ -466,12 +424,279 @@ impl Store {
         });
         Ok(lines)
     }
+}
 
-    /// Brings the derived views (`license_summary`, reservation statuses) up to the store's clock
-    /// now. Queries through [`Store::query`] do this themselves; call it before reading the views
-    /// over another connection.
-    pub fn refresh_volume(&mut self) -> Result<()> {
-        refresh_if_stale(self)
+// ---------------------------------------------------------------------------------------------
+// The `license_summary` table of the query channel: the summary of every customer (or of one
+// licensing ID) as of a date, computed when it is read. Nothing is stored, so reading never
+// writes and is always as of the clock.
+
+/// The columns, in order; the last two are hidden (the table-valued function's arguments).
+const VTAB_SCHEMA: &CStr = c"CREATE TABLE x(
+    customer TEXT, family TEXT, version TEXT, pool TEXT,
+    effective_quantity INTEGER, active_sa_quantity INTEGER, unresolved_quantity INTEGER,
+    granted_quantity INTEGER, grant_mark TEXT, deployed_quantity INTEGER, balance INTEGER,
+    shortfall INTEGER, surplus INTEGER, as_of TEXT,
+    on_date HIDDEN, licensing_id HIDDEN)";
+const COL_CUSTOMER: c_int = 0;
+const COL_AS_OF: c_int = 13;
+const COL_ON_DATE: c_int = 14;
+const COL_LICENSING_ID: c_int = 15;
+
+/// Plan bits (`idx_num`): which arguments `filter` receives, in this order.
+const ARG_DATE: c_int = 1;
+const ARG_AS_OF: c_int = 2;
+const ARG_LICENSING_ID: c_int = 4;
+const ARG_CUSTOMER: c_int = 8;
+
+/// Registers `license_summary` on the query channel's connection.
+pub(crate) fn register(conn: &Connection, state: Arc<ChannelState>) -> rusqlite::Result<()> {
+    const MODULE: Module<'static, SummaryTab> = Module::eponymous_only_module();
+    conn.create_module(c"license_summary", &MODULE, Some(state))
+}
+
+#[repr(C)]
+struct SummaryTab {
+    /// Base class; must be first.
+    base: rusqlite::ffi::sqlite3_vtab,
+    /// The connection the table lives on: the summary is computed on it, inside the reading
+    /// statement's transaction, so it sees the same snapshot as the rest of the statement.
+    db: *mut rusqlite::ffi::sqlite3,
+    state: Arc<ChannelState>,
+}
+
+unsafe impl<'vtab> VTab<'vtab> for SummaryTab {
+    type Aux = Arc<ChannelState>;
+    type Cursor = SummaryCursor<'vtab>;
+
+    fn connect(
+        db: &mut VTabConnection,
+        aux: Option<&Arc<ChannelState>>,
+        _module_name: &[u8],
+        _database_name: &[u8],
+        _table_name: &[u8],
+        _args: &[&[u8]],
+    ) -> rusqlite::Result<(Cow<'static, CStr>, SummaryTab)> {
+        let state = aux
+            .cloned()
+            .ok_or_else(|| rusqlite::Error::ModuleError("license_summary: no channel".into()))?;
+        // SAFETY: the handle is the connection this table is registered on; the table never
+        // outlives it (SQLite disconnects the table before closing the connection).
+        let handle = unsafe { db.handle() };
+        Ok((
+            Cow::Borrowed(VTAB_SCHEMA),
+            SummaryTab {
+                base: rusqlite::ffi::sqlite3_vtab::default(),
+                db: handle,
+                state,
+            },
+        ))
+    }
+
+    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
+        // The first usable `=` constraint on each input column, by argument.
+        let mut found: [Option<usize>; 4] = [None; 4];
+        for (i, c) in info.constraints().enumerate() {
+            let slot = match c.column() {
+                COL_ON_DATE => 0,
+                COL_AS_OF => 1,
+                COL_LICENSING_ID => 2,
+                COL_CUSTOMER => 3,
+                _ => continue,
+            };
+            if c.operator() != IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
+                continue;
+            }
+            if !c.is_usable() {
+                // An argument that depends on a table not read yet: ask for another plan.
+                if slot == 0 || slot == 2 {
+                    return Ok(false);
+                }
+                continue;
+            }
+            found[slot].get_or_insert(i);
+        }
+        let mut idx_num = 0;
+        let mut argv = 0;
+        let mut cost = 1_000_000.0;
+        for (slot, bit) in [ARG_DATE, ARG_AS_OF, ARG_LICENSING_ID, ARG_CUSTOMER]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(i) = found[slot] else { continue };
+            idx_num |= bit;
+            argv += 1;
+            let mut usage = info.constraint_usage(i);
+            usage.set_argv_index(argv);
+            // The function's arguments are consumed; `as_of` and `customer` are rechecked by
+            // SQLite (the customer lookup here is case-insensitive, the column's `=` may not be).
+            usage.set_omit(bit == ARG_DATE || bit == ARG_LICENSING_ID);
+            if bit == ARG_LICENSING_ID || bit == ARG_CUSTOMER {
+                cost /= 10.0;
+            }
+        }
+        info.set_idx_num(idx_num);
+        info.set_estimated_cost(cost);
+        info.set_estimated_rows(1_000);
+        Ok(true)
+    }
+
+    fn open(&'vtab mut self) -> rusqlite::Result<SummaryCursor<'vtab>> {
+        Ok(SummaryCursor {
+            base: rusqlite::ffi::sqlite3_vtab_cursor::default(),
+            tab: self,
+            rows: Vec::new(),
+            at: 0,
+            as_of: String::new(),
+            on_date: None,
+            licensing_id: None,
+        })
+    }
+}
+
+#[repr(C)]
+struct SummaryCursor<'vtab> {
+    /// Base class; must be first.
+    base: rusqlite::ffi::sqlite3_vtab_cursor,
+    tab: &'vtab SummaryTab,
+    rows: Vec<SummaryLine>,
+    at: usize,
+    as_of: String,
+    on_date: Option<String>,
+    licensing_id: Option<String>,
+}
+
+fn module_error(e: Error) -> rusqlite::Error {
+    rusqlite::Error::ModuleError(format!("license_summary: {e}"))
+}
+
+impl SummaryCursor<'_> {
+    /// Computes the rows for one plan and its arguments.
+    fn compute_rows(
+        &mut self,
+        conn: &Connection,
+        idx_num: c_int,
+        args: &Filters<'_>,
+    ) -> Result<()> {
+        let mut next = 0;
+        let mut arg = |bit: c_int| -> rusqlite::Result<Option<String>> {
+            if idx_num & bit == 0 {
+                return Ok(None);
+            }
+            next += 1;
+            args.get::<Option<String>>(next - 1)
+        };
+        let on_date = arg(ARG_DATE)?;
+        let as_of_column = arg(ARG_AS_OF)?;
+        let licensing_id = arg(ARG_LICENSING_ID)?;
+        let customer = arg(ARG_CUSTOMER)?;
+        self.on_date = on_date.clone();
+        self.licensing_id = licensing_id.clone();
+        let as_of = match (&on_date, &as_of_column) {
+            (Some(d), _) => crate::validate::date("license_summary date", d)?,
+            // `WHERE as_of = 'x'`: a value that is no date matches no row.
+            (None, Some(text)) => match crate::validate::date("as_of", text) {
+                Ok(d) if fmt_date(d) == *text => d,
+                _ => return Ok(()),
+            },
+            (None, None) => self.tab.state.now().date_naive(),
+        };
+        self.as_of = fmt_date(as_of);
+        let customer_id = match &customer {
+            Some(name) => match conn
+                .prepare_cached("SELECT id FROM customer WHERE name = ?1")?
+                .query_row([name], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                Some(id) => Some(id),
+                None => return Ok(()),
+            },
+            None => None,
+        };
+        let lids = match &licensing_id {
+            Some(n) => Some(vec![require_lid(conn, n)?.id]),
+            None => None,
+        };
+        let products = load_products(conn)?;
+        let mut customers: HashMap<i64, String> = HashMap::new();
+        {
+            let mut st = conn.prepare_cached("SELECT id, name FROM customer")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                customers.insert(r.get(0)?, r.get(1)?);
+            }
+        }
+        let computed = compute(conn, as_of, customer_id, lids.as_deref())?;
+        self.rows = computed
+            .iter()
+            .map(|(cid, pid, t, dep)| {
+                let name = customers.get(cid).map_or("", String::as_str);
+                to_line(name, &products[pid], t, *dep)
+            })
+            .collect();
+        self.rows.sort_by(|a, b| {
+            a.customer
+                .to_lowercase()
+                .cmp(&b.customer.to_lowercase())
+                .then_with(|| a.family.to_lowercase().cmp(&b.family.to_lowercase()))
+                .then_with(|| compare_versions(&a.version, &b.version))
+        });
+        Ok(())
+    }
+}
+
+unsafe impl VTabCursor for SummaryCursor<'_> {
+    fn filter(
+        &mut self,
+        idx_num: c_int,
+        _idx_str: Option<&str>,
+        args: &Filters<'_>,
+    ) -> rusqlite::Result<()> {
+        self.rows.clear();
+        self.at = 0;
+        let state = Arc::clone(&self.tab.state);
+        let _internal = state.internal();
+        // SAFETY: `db` is the live connection running this statement (see `SummaryTab::db`); the
+        // borrowed `Connection` does not close it when dropped.
+        let conn = unsafe { Connection::from_handle(self.tab.db) }?;
+        let r = self.compute_rows(&conn, idx_num, args);
+        drop(conn);
+        r.map_err(module_error)
+    }
+
+    fn next(&mut self) -> rusqlite::Result<()> {
+        self.at += 1;
+        Ok(())
+    }
+
+    fn eof(&self) -> bool {
+        self.at >= self.rows.len()
+    }
+
+    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
+        let l = &self.rows[self.at];
+        match i {
+            0 => ctx.set_result(&l.customer),
+            1 => ctx.set_result(&l.family),
+            2 => ctx.set_result(&l.version),
+            3 => ctx.set_result(l.pool.as_str()),
+            4 => ctx.set_result(l.effective_quantity),
+            5 => ctx.set_result(l.active_sa_quantity),
+            6 => ctx.set_result(l.unresolved_quantity),
+            7 => ctx.set_result(l.granted_quantity),
+            8 => ctx.set_result(if l.has_grants() { "*" } else { "" }),
+            9 => ctx.set_result(l.deployed_quantity),
+            10 => ctx.set_result(l.balance),
+            11 => ctx.set_result(l.shortfall()),
+            12 => ctx.set_result(l.surplus()),
+            13 => ctx.set_result(&self.as_of),
+            COL_ON_DATE => ctx.set_result(&self.on_date),
+            _ => ctx.set_result(&self.licensing_id),
+        }
+    }
+
+    fn rowid(&self) -> rusqlite::Result<i64> {
+        Ok(self.at as i64 + 1)
     }
 }
 
@@ -700,6 +925,153 @@ mod tests {
         let rows = q(&mut s)?;
         assert_eq!(rows[0][4], crate::Value::Integer(0));
         assert_eq!(rows[0][5], "2025-07-01".into());
+        Ok(())
+    }
+
+    fn rows(s: &mut Store, sql: &str) -> Result<Vec<Vec<crate::Value>>> {
+        Ok(s.query(sql, &crate::Params::None)?.rows)
+    }
+
+    #[test]
+    fn the_table_takes_a_date_and_a_licensing_id() -> Result<()> {
+        let mut s = store()?;
+        s.add_customer(&crate::NewCustomer::named("Adatum"))?;
+        s.add_licensing_id(&crate::NewLicensingId::new(
+            "A1",
+            "Adatum",
+            crate::Program::Select,
+        ))?;
+        s.add_entitlement(&line("E1", OS, "2016", 10, Full, "2024-01-10"))?;
+        s.add_entitlement(&line("E1", OS, "2021", 6, Upgrade, "2025-03-01"))?;
+        s.add_entitlement(&line("OV1", OS, "2016", 7, Full, "2024-01-10"))?;
+        s.add_entitlement(&line("A1", PP, "2019", 3, Full, "2024-01-10"))?;
+        let cols = "customer, family, version, effective_quantity, unresolved_quantity, as_of";
+        // Today (2025-06-01), every customer, by customer, family and version.
+        let today = rows(&mut s, &format!("SELECT {cols} FROM license_summary"))?;
+        let expect = |c: &str, f: &str, v: &str, e: i64, u: i64, d: &str| -> Vec<crate::Value> {
+            vec![c.into(), f.into(), v.into(), e.into(), u.into(), d.into()]
+        };
+        assert_eq!(
+            today,
+            vec![
+                expect("Adatum", PP, "2019", 3, 0, "2025-06-01"),
+                expect("Contoso", OS, "2016", 11, 0, "2025-06-01"),
+                expect("Contoso", OS, "2021", 6, 0, "2025-06-01"),
+            ]
+        );
+        // As of a date before the upgrade; the same through the as_of column.
+        let before = rows(
+            &mut s,
+            &format!("SELECT {cols} FROM license_summary('2025-01-01') WHERE customer = 'Contoso'"),
+        )?;
+        assert_eq!(
+            before,
+            vec![expect("Contoso", OS, "2016", 17, 0, "2025-01-01")]
+        );
+        assert_eq!(
+            rows(
+                &mut s,
+                &format!("SELECT {cols} FROM license_summary WHERE as_of = '2025-01-01' AND customer = 'Contoso'"),
+            )?,
+            before
+        );
+        // One licensing ID (any case), as of today when the date is NULL.
+        assert_eq!(
+            rows(
+                &mut s,
+                &format!("SELECT {cols} FROM license_summary(NULL, 'ov1')")
+            )?,
+            vec![expect("Contoso", OS, "2016", 7, 0, "2025-06-01")]
+        );
+        // A customer constraint, also from a join, matches as the customers view does.
+        assert_eq!(
+            rows(
+                &mut s,
+                "SELECT count(*) FROM license_summary WHERE customer = 'Contoso'"
+            )?,
+            vec![vec![crate::Value::Integer(2)]]
+        );
+        assert_eq!(
+            rows(
+                &mut s,
+                "SELECT c.name, sum(l.effective_quantity) FROM customers c \
+                 JOIN license_summary l ON l.customer = c.name GROUP BY c.name ORDER BY c.name",
+            )?,
+            vec![
+                vec!["Adatum".into(), crate::Value::Integer(3)],
+                vec!["Contoso".into(), crate::Value::Integer(17)],
+            ]
+        );
+        // Clear errors for a bad date or an unknown licensing ID; no row for an as_of that is no date.
+        let e = s
+            .query(
+                "SELECT * FROM license_summary('2025-13-01')",
+                &crate::Params::None,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("YYYY-MM-DD"), "{e}");
+        let e = s
+            .query(
+                "SELECT * FROM license_summary(NULL, 'NOPE')",
+                &crate::Params::None,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("NOPE"), "{e}");
+        assert!(rows(&mut s, "SELECT * FROM license_summary WHERE as_of = 'soon'")?.is_empty());
+        // The base tables it reads stay private.
+        for sql in [
+            "SELECT * FROM entitlement",
+            "SELECT * FROM license_summary l JOIN entitlement e ON e.quantity = l.effective_quantity",
+        ] {
+            let e = s.query(sql, &crate::Params::None).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::QueryRefused, "{sql}: {e}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_api() -> Result<()> {
+        let mut s = Store::open_in_memory()?;
+        s.set_clock(crate::Clock::Fixed(
+            chrono::DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+                .unwrap()
+                .to_utc(),
+        ));
+        crate::demo::build(&mut s, 7)?;
+        let mut total = 0;
+        for c in s.customers()? {
+            for day in ["2024-06-30", "2025-06-01", "2027-01-01"] {
+                let api = s.license_summary(&SummaryQuery {
+                    customer: c.name.clone(),
+                    as_of: Some(d(day)),
+                    licensing_ids: vec![],
+                })?;
+                let sql = s.query(
+                    "SELECT family, version, effective_quantity, active_sa_quantity, \
+                     unresolved_quantity, granted_quantity, deployed_quantity, balance \
+                     FROM license_summary(?1) WHERE customer = ?2",
+                    &crate::Params::Positional(vec![day.into(), c.name.clone().into()]),
+                )?;
+                let api: Vec<Vec<crate::Value>> = api
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l.family.clone().into(),
+                            l.version.clone().into(),
+                            l.effective_quantity.into(),
+                            l.active_sa_quantity.into(),
+                            l.unresolved_quantity.into(),
+                            l.granted_quantity.into(),
+                            l.deployed_quantity.into(),
+                            l.balance.into(),
+                        ]
+                    })
+                    .collect();
+                total += api.len();
+                assert_eq!(sql.rows, api, "{} as of {day}", c.name);
+            }
+        }
+        assert!(total > 0);
         Ok(())
     }
 }

@@ -131,7 +131,7 @@ pub enum Command {
     )]
     Entitlements(EntitlementsCommand),
 
-    /// Print the license summary: effective licenses, SA, deployments, shortfall and surplus.
+    /// Print the license summary: licenses, SA, deployed, shortfall and surplus.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore summary\n  \
         licstore --db contoso.licstore summary --customer Contoso --as-of 2025-12-31\n  \

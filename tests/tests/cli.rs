@@ -59,10 +59,10 @@ fn binary() -> &'static Path {
 
 /// One run of the binary.
 #[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
@@ -75,7 +75,7 @@ impl Run {
     }
 
     #[track_caller]
-    fn ok(self) -> Run {
+    pub(crate) fn ok(self) -> Run {
         assert_eq!(self.code, 0, "expected success: {self:#?}");
         assert!(
             self.stderr.is_empty(),
@@ -85,7 +85,7 @@ impl Run {
     }
 
     #[track_caller]
-    fn fails(self, code: i32) -> Run {
+    pub(crate) fn fails(self, code: i32) -> Run {
         assert_eq!(self.code, code, "exit code: {self:#?}");
         assert!(
             self.stdout.is_empty(),
@@ -99,11 +99,11 @@ impl Run {
         self
     }
 
-    fn json(&self) -> Vec<serde_json::Map<String, Json>> {
+    pub(crate) fn json(&self) -> Vec<serde_json::Map<String, Json>> {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
     }
 
-    fn csv(&self, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
+    pub(crate) fn csv(&self, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
         let mut r = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(self.stdout.as_bytes());
@@ -117,30 +117,30 @@ impl Run {
 }
 
 /// A scratch directory with a store path in it.
-struct Env {
-    dir: tempfile::TempDir,
-    db: PathBuf,
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) db: PathBuf,
 }
 
 impl Env {
-    fn new() -> Env {
+    pub(crate) fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("test.licstore");
         Env { dir, db }
     }
 
     /// A store created with `init`.
-    fn init() -> Env {
+    pub(crate) fn init() -> Env {
         let e = Env::new();
         e.run(&["init"]).ok();
         e
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut c = Command::new(binary());
         c.current_dir(self.dir.path())
             .env_remove("LICSTORE_DB")
@@ -151,7 +151,7 @@ impl Env {
     }
 
     /// Runs `licstore --db <db> args...`.
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         Run::from(
             self.cmd()
                 .arg("--db")
@@ -163,11 +163,11 @@ impl Env {
     }
 
     /// Runs `licstore args...` without `--db`.
-    fn bare(&self, args: &[&str]) -> Run {
+    pub(crate) fn bare(&self, args: &[&str]) -> Run {
         Run::from(self.cmd().args(args).output().unwrap())
     }
 
-    fn with_stdin(&self, args: &[&str], input: &str) -> Run {
+    pub(crate) fn with_stdin(&self, args: &[&str], input: &str) -> Run {
         use std::io::Write;
         let mut child = self
             .cmd()
@@ -188,11 +188,11 @@ impl Env {
         Run::from(child.wait_with_output().unwrap())
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         std::fs::read(&self.db).unwrap()
     }
 
-    fn customer_names(&self) -> Vec<String> {
+    pub(crate) fn customer_names(&self) -> Vec<String> {
         self.run(&["customers", "list", "--format", "json"])
             .ok()
             .json()
@@ -203,7 +203,7 @@ impl Env {
 }
 
 /// The subcommands `--help` lists under "Commands:" (without `help`).
-fn subcommands(help: &str) -> Vec<String> {
+pub(crate) fn subcommands(help: &str) -> Vec<String> {
     help.split("Commands:\n")
         .nth(1)
         .map(|s| {
@@ -251,6 +251,33 @@ fn every_command_has_help_with_examples() {
         "customers remove",
         "customers import",
         "customers export",
+        "licensing-ids add",
+        "licensing-ids list",
+        "licensing-ids show",
+        "products add",
+        "products list",
+        "entitlements add",
+        "entitlements list",
+        "summary",
+        "keys add",
+        "keys list",
+        "keys show",
+        "keys reveal",
+        "keys activate",
+        "keys proxy-activate",
+        "keys activations",
+        "keys import-vlsc",
+        "keys export-vlsc",
+        "keys limit-request add",
+        "keys limit-request decide",
+        "keys limit-request list",
+        "benefits add",
+        "benefits list",
+        "benefits set-status",
+        "benefits use",
+        "reservations submit",
+        "reservations cancel",
+        "reservations list",
         "sql",
         "audit",
         "demo",

@@ -2,4 +2,5 @@
 //! real files, and the checks that the Rust, C and Python lists of error codes agree.
 
 mod cli;
+mod cli_volume;
 mod error_codes;

@@ -84,7 +84,8 @@ pub enum ProductsCommand {
         /// The product family, e.g. "Office Professional Plus".
         family: String,
         /// The version, e.g. 2021.
-        version: String,
+        #[arg(value_name = "VERSION")]
+        product_version: String,
         /// The pool: Applications, Systems or Servers.
         #[arg(long, value_name = "POOL")]
         pool: String,
@@ -101,7 +102,10 @@ pub enum ProductsCommand {
 #[derive(Debug, Subcommand)]
 pub enum EntitlementsCommand {
     /// Add an entitlement: one order line of a licensing ID.
-    #[command(after_help = "Examples:\n  \
+    // `--version` is the product's version here, not licstore's.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  \
         licstore --db contoso.licstore entitlements add --licensing-id 54839201 \\\n      \
             --family \"Office Professional Plus\" --version 2019 --kind license_and_sa \\\n      \
             --quantity 250 --order-date 2024-07-15\n  \
@@ -117,7 +121,8 @@ pub enum EntitlementsCommand {
         Kinds: full, license_and_sa, grant (shown with *), upgrade, sa, step_up. \
         --from-family only with step_up; --sa-end only with license_and_sa, sa and step_up \
         (default: the licensing ID's end date); --granted-by only with grant: the id of a \
-        non-grant line of the same licensing ID.")]
+        non-grant line of the same licensing ID."
+    )]
     Add(EntitlementAddArgs),
 
     /// List entitlements (of one licensing ID, when given), by id.
@@ -141,8 +146,8 @@ pub struct EntitlementAddArgs {
     #[arg(long, value_name = "FAMILY")]
     pub family: String,
     /// The product version.
-    #[arg(long, value_name = "VERSION")]
-    pub version: String,
+    #[arg(long = "version", value_name = "VERSION")]
+    pub product_version: String,
     /// full, license_and_sa, grant, upgrade, sa or step_up.
     #[arg(long, value_name = "KIND")]
     pub kind: String,
@@ -263,7 +268,7 @@ pub enum KeysCommand {
         key: String,
     },
 
-    /// Import a VLSC product-key download (tab- or comma-delimited; all-or-nothing by default).
+    /// Import a VLSC product-key download (all-or-nothing by default).
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore keys import-vlsc Keys.csv\n  \
         licstore --db contoso.licstore keys import-vlsc Keys.csv --skip-invalid --rejects rejected.csv\n\n\

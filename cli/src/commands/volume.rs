@@ -137,7 +137,7 @@ pub fn products(ctx: &mut Ctx, cmd: ProductsCommand) -> Result<(), Failure> {
     match cmd {
         ProductsCommand::Add {
             family,
-            version,
+            product_version: version,
             pool,
         } => {
             let pool = pool.parse::<Pool>()?;
@@ -223,7 +223,7 @@ fn new_entitlement(a: EntitlementAddArgs) -> Result<NewEntitlement, Failure> {
     Ok(NewEntitlement {
         licensing_id: a.licensing_id,
         family: a.family,
-        version: a.version,
+        version: a.product_version,
         quantity: a.quantity,
         kind: a.kind.parse::<EntitlementKind>()?,
         from_family: a.from_family,

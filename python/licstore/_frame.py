@@ -44,3 +44,32 @@ def to_pandas(columns: Sequence[str], specs: Sequence[tuple[Any, ...]]) -> Any:
     # Set afterwards: a query may return two columns of the same name.
     frame.columns = pd.Index(list(columns), dtype=object)
     return frame
+
+
+def records_to_pandas(
+    columns: Sequence[str], kinds: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> Any:
+    """A DataFrame from typed records, with the dtypes ``to_pandas`` gives the same columns of a
+    view: ``int`` as ``Int64``, ``string`` as ``string``, ``date`` (``datetime.date``) as
+    ``datetime64[s]``."""
+    try:
+        import numpy as np
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("to_pandas() needs pandas: pip install 'licstore[pandas]'") from e
+
+    data: dict[str, Any] = {}
+    for i, (name, kind) in enumerate(zip(columns, kinds)):
+        values = [row[i] for row in rows]
+        if kind == "int":
+            data[name] = pd.array(values, dtype="Int64")
+        elif kind == "date":
+            data[name] = pd.Series(
+                np.array([np.datetime64(v.isoformat(), "s") for v in values], dtype="datetime64[s]"),
+                copy=False,
+            )
+        else:
+            data[name] = pd.array(values, dtype="string")
+    frame = pd.DataFrame(data)
+    frame.columns = pd.Index(list(columns), dtype=object)
+    return frame

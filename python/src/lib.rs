@@ -8,6 +8,7 @@ mod errors;
 mod query;
 mod store;
 mod types;
+mod volume;
 
 use pyo3::prelude::*;
 
@@ -16,6 +17,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", licstore::VERSION)?;
     errors::register(m)?;
     types::register(m)?;
+    volume::register(m)?;
     query::register(m)?;
     store::register(m)?;
     Ok(())

@@ -13,16 +13,25 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use licstore::{
-    Clock, CustomerUpdate, Error, Format, ImportMode, ImportOptions, InterruptHandle, NewCustomer,
-    Params, QueryOptions, QueryResult, Store,
+    BenefitStatus, Clock, CustomerUpdate, EntitlementKind, Error, Format, ImportMode,
+    ImportOptions, InterruptHandle, KeyType, NewCustomer, NewEntitlement, NewLicensingId,
+    NewProduct, NewProductKey, NewReservation, NewSaBenefit, Params, Pool, Program, QueryOptions,
+    QueryResult, ReservationHistory, Store, SummaryQuery, VlscExportOptions,
 };
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
 use crate::errors::{invalid, to_py, OrRaise};
 use crate::query::{to_params, to_timeout, PyQueryResult};
-use crate::types::{from_datetime, to_datetime, PyAuditEntry, PyCustomer, PyImportReport};
+use crate::types::{
+    from_datetime, to_datetime, type_name, PyAuditEntry, PyCustomer, PyImportReport,
+};
+use crate::volume::{
+    parse, Day, PyActivation, PyEntitlement, PyLicenseSummary, PyLicensingId,
+    PyLimitIncreaseRequest, PyProduct, PyProductKey, PyReservation, PySaBenefit,
+};
 
 /// Adds the store class to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -93,6 +102,133 @@ fn parse_mode(mode: &str) -> PyResult<ImportMode> {
 
 fn parse_format(format: &str) -> PyResult<Format> {
     format.parse::<Format>().or_raise()
+}
+
+/// The fields of one entitlement, as `add_entitlement` takes them and `add_entitlements` reads
+/// them from each mapping.
+const ENTITLEMENT_FIELDS: [&str; 9] = [
+    "licensing_id",
+    "family",
+    "version",
+    "quantity",
+    "kind",
+    "order_date",
+    "sa_end",
+    "from_family",
+    "granted_by",
+];
+
+/// One line of `add_entitlements`: a mapping with [`ENTITLEMENT_FIELDS`] keys (unknown keys and
+/// missing required ones raise `TypeError`, like keyword arguments would).
+fn entitlement_from_mapping(i: usize, line: &Bound<'_, PyAny>) -> PyResult<NewEntitlement> {
+    let d = line.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "add_entitlements: line {i} must be a dict, not {}",
+            type_name(line)
+        ))
+    })?;
+    for k in d.keys() {
+        let k: String = k.extract()?;
+        if !ENTITLEMENT_FIELDS.contains(&k.as_str()) {
+            return Err(PyTypeError::new_err(format!(
+                "add_entitlements: line {i} has an unknown key '{k}' (allowed: {})",
+                ENTITLEMENT_FIELDS.join(", ")
+            )));
+        }
+    }
+    let wrap = |k: &str, e: PyErr| -> PyErr {
+        if e.is_instance_of::<PyTypeError>(d.py()) {
+            PyTypeError::new_err(format!("add_entitlements: line {i}, {k}: {e}"))
+        } else {
+            e
+        }
+    };
+    let required = |k: &str| -> PyResult<Bound<'_, PyAny>> {
+        d.get_item(k)?
+            .filter(|v| !v.is_none())
+            .ok_or_else(|| PyTypeError::new_err(format!("add_entitlements: line {i} lacks '{k}'")))
+    };
+    let optional = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        Ok(d.get_item(k)?.filter(|v| !v.is_none()))
+    };
+    let kind: String = required("kind")?.extract().map_err(|e| wrap("kind", e))?;
+    Ok(NewEntitlement {
+        licensing_id: required("licensing_id")?
+            .extract()
+            .map_err(|e| wrap("licensing_id", e))?,
+        family: required("family")?
+            .extract()
+            .map_err(|e| wrap("family", e))?,
+        version: required("version")?
+            .extract()
+            .map_err(|e| wrap("version", e))?,
+        quantity: required("quantity")?
+            .extract()
+            .map_err(|e| wrap("quantity", e))?,
+        kind: parse(&kind)?,
+        order_date: required("order_date")?
+            .extract::<Day>()
+            .map_err(|e| wrap("order_date", e))?
+            .0,
+        sa_end: optional("sa_end")?
+            .map(|v| v.extract::<Day>().map(|d| d.0))
+            .transpose()
+            .map_err(|e| wrap("sa_end", e))?,
+        from_family: optional("from_family")?
+            .map(|v| v.extract::<String>())
+            .transpose()
+            .map_err(|e| wrap("from_family", e))?,
+        granted_by: optional("granted_by")?
+            .map(|v| v.extract::<i64>())
+            .transpose()
+            .map_err(|e| wrap("granted_by", e))?,
+    })
+}
+
+/// Opens `path` (and `rejects`) and runs an import on the open store.
+fn import_file(
+    s: &mut Store,
+    path: &Path,
+    mode: ImportMode,
+    delimiter: u8,
+    rejects: Option<&Path>,
+    run: impl FnOnce(
+        &mut Store,
+        BufReader<File>,
+        ImportOptions<'_>,
+    ) -> licstore::Result<licstore::ImportReport>,
+) -> licstore::Result<licstore::ImportReport> {
+    let input = File::open(path).map_err(|e| io_error(path, e))?;
+    let mut out = match rejects {
+        Some(r) => Some(BufWriter::new(File::create(r).map_err(|e| io_error(r, e))?)),
+        None => None,
+    };
+    let mut opts = ImportOptions::new(path.display().to_string());
+    opts.mode = mode;
+    opts.delimiter = delimiter;
+    opts.rejects = out.as_mut().map(|w| w as &mut dyn Write);
+    let report = run(s, BufReader::new(input), opts)?;
+    if let (Some(mut w), Some(r)) = (out, rejects) {
+        w.flush().map_err(|e| io_error(r, e))?;
+    }
+    Ok(report)
+}
+
+/// Writes an export to `path` (replaced); on error the partial file is removed.
+fn export_file(
+    s: &mut Store,
+    path: &Path,
+    run: impl FnOnce(&mut Store, &mut dyn Write) -> licstore::Result<u64>,
+) -> licstore::Result<u64> {
+    let file = File::create(path).map_err(|e| io_error(path, e))?;
+    let mut out = BufWriter::new(file);
+    let written =
+        run(s, &mut out).and_then(|n| out.flush().map(|_| n).map_err(|e| io_error(path, e)));
+    if written.is_err() {
+        drop(out);
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 impl PyStore {
@@ -498,6 +634,479 @@ impl PyStore {
             s.audit_entries(entity.as_deref().zip(key.as_deref()))
         })?;
         Ok(entries.into_iter().map(PyAuditEntry::from).collect())
+    }
+
+    // --- volume licensing (docs/volume.md) ---
+
+    /// Adds a licensing ID (an agreement, enrollment or license number) of a customer and
+    /// returns it. ``program`` is one of ``Enterprise``, ``EnterpriseSubscription``, ``Select``,
+    /// ``SelectPlus``, ``Open``, ``OpenValue``, ``OpenValueSubscription``, ``Academic``,
+    /// ``Other`` (case, spaces, ``-`` and ``_`` ignored); dates are ``datetime.date``. Raises
+    /// ``NotFound`` (customer), ``AlreadyExists`` (number, in any case), ``InvalidArgument``
+    /// (empty number, unknown program, end before start).
+    #[pyo3(signature = (number, *, customer, program, parent_program = None, mbsa = None, partner = None, start_date = None, end_date = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_licensing_id(
+        &self,
+        py: Python<'_>,
+        number: String,
+        customer: String,
+        program: &str,
+        parent_program: Option<String>,
+        mbsa: Option<String>,
+        partner: Option<String>,
+        start_date: Option<Day>,
+        end_date: Option<Day>,
+    ) -> PyResult<PyLicensingId> {
+        let mut lid = NewLicensingId::new(number, customer, parse::<Program>(program)?);
+        lid.parent_program = parent_program;
+        lid.mbsa = mbsa;
+        lid.partner = partner;
+        lid.start_date = start_date.map(|d| d.0);
+        lid.end_date = end_date.map(|d| d.0);
+        self.with(py, |s| s.add_licensing_id(&lid))
+            .map(PyLicensingId::from)
+    }
+
+    /// The licensing ID with this number (without regard to case); raises ``NotFound``.
+    fn licensing_id(&self, py: Python<'_>, number: String) -> PyResult<PyLicensingId> {
+        self.with(py, |s| s.licensing_id(&number))
+            .map(PyLicensingId::from)
+    }
+
+    /// Every licensing ID (of one customer, when given), by number.
+    #[pyo3(signature = (customer = None))]
+    fn licensing_ids(
+        &self,
+        py: Python<'_>,
+        customer: Option<String>,
+    ) -> PyResult<Vec<PyLicensingId>> {
+        let list = self.with(py, |s| s.licensing_ids(customer.as_deref()))?;
+        Ok(list.into_iter().map(PyLicensingId::from).collect())
+    }
+
+    /// Adds a product (family and version, in ``pool`` ``Applications``, ``Systems`` or
+    /// ``Servers``) and returns it. Raises ``AlreadyExists`` for a duplicate.
+    #[pyo3(signature = (family, version, *, pool))]
+    fn add_product(
+        &self,
+        py: Python<'_>,
+        family: String,
+        version: String,
+        pool: &str,
+    ) -> PyResult<PyProduct> {
+        let p = NewProduct {
+            family,
+            version,
+            pool: parse::<Pool>(pool)?,
+        };
+        self.with(py, |s| s.add_product(&p)).map(PyProduct::from)
+    }
+
+    /// The product of this family and version; raises ``NotFound``.
+    fn product(&self, py: Python<'_>, family: String, version: String) -> PyResult<PyProduct> {
+        self.with(py, |s| s.product(&family, &version))
+            .map(PyProduct::from)
+    }
+
+    /// Every product, by family and version.
+    fn products(&self, py: Python<'_>) -> PyResult<Vec<PyProduct>> {
+        let list = self.with(py, |s| s.products())?;
+        Ok(list.into_iter().map(PyProduct::from).collect())
+    }
+
+    /// Adds an entitlement (an order line) and returns it. ``kind`` is ``full``,
+    /// ``license_and_sa``, ``grant``, ``upgrade``, ``sa`` or ``step_up``; ``from_family`` only for
+    /// ``step_up``, ``granted_by`` (the earning line's id) only for ``grant``, ``sa_end`` only on a
+    /// kind with SA coverage. Raises ``NotFound`` (licensing ID, product) and
+    /// ``InvalidArgument`` for a line the rules refuse.
+    #[pyo3(signature = (licensing_id, family, version, *, quantity, kind, order_date, sa_end = None, from_family = None, granted_by = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_entitlement(
+        &self,
+        py: Python<'_>,
+        licensing_id: String,
+        family: String,
+        version: String,
+        quantity: i64,
+        kind: &str,
+        order_date: Day,
+        sa_end: Option<Day>,
+        from_family: Option<String>,
+        granted_by: Option<i64>,
+    ) -> PyResult<PyEntitlement> {
+        let e = NewEntitlement {
+            licensing_id,
+            family,
+            version,
+            quantity,
+            kind: parse::<EntitlementKind>(kind)?,
+            from_family,
+            order_date: order_date.0,
+            sa_end: sa_end.map(|d| d.0),
+            granted_by,
+        };
+        self.with(py, |s| s.add_entitlement(&e))
+            .map(PyEntitlement::from)
+    }
+
+    /// Adds many entitlements in one transaction, all or none: each line a dict with the keys
+    /// of ``add_entitlement``'s arguments (``licensing_id``, ``family``, ``version``,
+    /// ``quantity``, ``kind``, ``order_date`` and optionally ``sa_end``, ``from_family``,
+    /// ``granted_by``). Returns the new lines in order.
+    fn add_entitlements(
+        &self,
+        py: Python<'_>,
+        lines: Vec<Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyEntitlement>> {
+        let lines = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| entitlement_from_mapping(i, l))
+            .collect::<PyResult<Vec<_>>>()?;
+        let added = self.with(py, |s| s.add_entitlements(&lines))?;
+        Ok(added.into_iter().map(PyEntitlement::from).collect())
+    }
+
+    /// Every entitlement (of one licensing ID, when given), by id.
+    #[pyo3(signature = (licensing_id = None))]
+    fn entitlements(
+        &self,
+        py: Python<'_>,
+        licensing_id: Option<String>,
+    ) -> PyResult<Vec<PyEntitlement>> {
+        let list = self.with(py, |s| s.entitlements(licensing_id.as_deref()))?;
+        Ok(list.into_iter().map(PyEntitlement::from).collect())
+    }
+
+    /// The license summary of a customer as of ``as_of`` (a ``datetime.date``; default: today
+    /// by the store's clock), over all its licensing IDs or only ``licensing_ids``. Returns a
+    /// ``LicenseSummary``: a sequence of ``SummaryLine`` with ``to_pandas()``. Raises
+    /// ``NotFound`` (customer, licensing ID), ``InvalidArgument`` (a licensing ID of another
+    /// customer).
+    #[pyo3(signature = (customer, *, as_of = None, licensing_ids = None))]
+    fn license_summary(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        as_of: Option<Day>,
+        licensing_ids: Option<Vec<String>>,
+    ) -> PyResult<PyLicenseSummary> {
+        let q = SummaryQuery {
+            customer,
+            as_of: as_of.map(|d| d.0),
+            licensing_ids: licensing_ids.unwrap_or_default(),
+        };
+        let (name, day, lines) = self.with(py, |s| {
+            let name = s.customer(&q.customer)?.name;
+            let day = q.as_of.unwrap_or_else(|| s.now().date_naive());
+            Ok((name, day, s.license_summary(&q)?))
+        })?;
+        Ok(PyLicenseSummary::new(name, day, lines))
+    }
+
+    /// Brings the ``license_summary`` view and reservation statuses up to the store's clock.
+    /// ``sql()`` does this itself; call it before reading the file with another SQLite client.
+    fn refresh_volume(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s| s.refresh_volume())
+    }
+
+    /// Adds a product key and returns it, masked. ``key_type`` is ``MAK``, ``KMS``, ``VLK``,
+    /// ``Setup``, ``OSA`` or ``Retail``; a MAK needs ``activation_limit`` (others refuse one) and
+    /// may carry ``baseline_used`` activations made before the store recorded any. Errors show
+    /// only the key's last 5 characters.
+    #[pyo3(signature = (licensing_id, product, key, *, key_type, activation_limit = None, baseline_used = 0))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_product_key(
+        &self,
+        py: Python<'_>,
+        licensing_id: String,
+        product: String,
+        key: String,
+        key_type: &str,
+        activation_limit: Option<i64>,
+        baseline_used: i64,
+    ) -> PyResult<PyProductKey> {
+        let k = NewProductKey {
+            licensing_id,
+            product,
+            key,
+            key_type: parse::<KeyType>(key_type)?,
+            activation_limit,
+            baseline_used,
+        };
+        self.with(py, |s| s.add_product_key(&k))
+            .map(PyProductKey::from)
+    }
+
+    /// The key with this id, masked; raises ``NotFound``.
+    fn product_key(&self, py: Python<'_>, id: i64) -> PyResult<PyProductKey> {
+        self.with(py, |s| s.product_key(id)).map(PyProductKey::from)
+    }
+
+    /// The key with this value, masked (for callers who hold a key and need its id); raises
+    /// ``NotFound``.
+    fn find_product_key(&self, py: Python<'_>, key: String) -> PyResult<PyProductKey> {
+        self.with(py, |s| s.find_product_key(&key))
+            .map(PyProductKey::from)
+    }
+
+    /// Every key (of one licensing ID, when given), masked, by id.
+    #[pyo3(signature = (licensing_id = None))]
+    fn product_keys(
+        &self,
+        py: Python<'_>,
+        licensing_id: Option<String>,
+    ) -> PyResult<Vec<PyProductKey>> {
+        let list = self.with(py, |s| s.product_keys(licensing_id.as_deref()))?;
+        Ok(list.into_iter().map(PyProductKey::from).collect())
+    }
+
+    /// The full key. Writes a ``product_key.reveal`` audit row with the actor and ``reason``.
+    fn reveal_key(&self, py: Python<'_>, id: i64, reason: String) -> PyResult<String> {
+        self.with(py, |s| s.reveal_key(id, &reason))
+    }
+
+    /// Records one independent activation of key ``id`` by ``machine``. Raises
+    /// ``ActivationLimitReached`` past a MAK's limit or on a used OSA key,
+    /// ``KmsHostLimitReached`` past the KMS rules (hosts, 10 activations per host),
+    /// ``InvalidState`` for VLK and Setup keys; a refusal writes nothing.
+    fn activate_key(&self, py: Python<'_>, id: i64, machine: String) -> PyResult<PyActivation> {
+        self.with(py, |s| s.activate_key(id, &machine))
+            .map(PyActivation::from)
+    }
+
+    /// Proxy activation of many machines with key ``id``: records every machine, or none when
+    /// any would break a rule (or the list is empty or names a machine twice).
+    fn proxy_activate(
+        &self,
+        py: Python<'_>,
+        id: i64,
+        machines: Vec<String>,
+    ) -> PyResult<Vec<PyActivation>> {
+        let list = self.with(py, |s| {
+            let m: Vec<&str> = machines.iter().map(String::as_str).collect();
+            s.proxy_activate(id, &m)
+        })?;
+        Ok(list.into_iter().map(PyActivation::from).collect())
+    }
+
+    /// The activations of key ``id``, oldest first.
+    fn key_activations(&self, py: Python<'_>, id: i64) -> PyResult<Vec<PyActivation>> {
+        let list = self.with(py, |s| s.key_activations(id))?;
+        Ok(list.into_iter().map(PyActivation::from).collect())
+    }
+
+    /// Requests ``activations`` more activations (MAK) or hosts (KMS) for key ``id``, with a
+    /// business justification; the request is ``Pending``.
+    fn request_limit_increase(
+        &self,
+        py: Python<'_>,
+        id: i64,
+        activations: i64,
+        justification: String,
+    ) -> PyResult<PyLimitIncreaseRequest> {
+        self.with(py, |s| {
+            s.request_limit_increase(id, activations, &justification)
+        })
+        .map(PyLimitIncreaseRequest::from)
+    }
+
+    /// Decides a pending request: ``grant=True`` raises the key's limit, ``False`` denies it.
+    /// Deciding twice raises ``InvalidState``.
+    #[pyo3(signature = (request_id, *, grant))]
+    fn decide_limit_increase(
+        &self,
+        py: Python<'_>,
+        request_id: i64,
+        grant: bool,
+    ) -> PyResult<PyLimitIncreaseRequest> {
+        self.with(py, |s| s.decide_limit_increase(request_id, grant))
+            .map(PyLimitIncreaseRequest::from)
+    }
+
+    /// Every limit-increase request (for one key, when given), by id.
+    #[pyo3(signature = (key_id = None))]
+    fn limit_increase_requests(
+        &self,
+        py: Python<'_>,
+        key_id: Option<i64>,
+    ) -> PyResult<Vec<PyLimitIncreaseRequest>> {
+        let list = self.with(py, |s| s.limit_increase_requests(key_id))?;
+        Ok(list.into_iter().map(PyLimitIncreaseRequest::from).collect())
+    }
+
+    /// Adds a Software Assurance benefit to a licensing ID (all ``eligible_quantity`` units
+    /// remain). ``status``: ``RequiresActivation`` (the default), ``Activated``,
+    /// ``HoldAwaitingReactivation`` or ``Expired``.
+    #[pyo3(signature = (licensing_id, benefit, *, eligible_quantity, status = "RequiresActivation"))]
+    fn add_sa_benefit(
+        &self,
+        py: Python<'_>,
+        licensing_id: String,
+        benefit: String,
+        eligible_quantity: i64,
+        status: &str,
+    ) -> PyResult<PySaBenefit> {
+        let b = NewSaBenefit {
+            licensing_id,
+            benefit,
+            eligible_quantity,
+            status: parse::<BenefitStatus>(status)?,
+        };
+        self.with(py, |s| s.add_sa_benefit(&b))
+            .map(PySaBenefit::from)
+    }
+
+    /// The benefit with this id; raises ``NotFound``.
+    fn sa_benefit(&self, py: Python<'_>, id: i64) -> PyResult<PySaBenefit> {
+        self.with(py, |s| s.sa_benefit(id)).map(PySaBenefit::from)
+    }
+
+    /// Every benefit (of one licensing ID, when given).
+    #[pyo3(signature = (licensing_id = None))]
+    fn sa_benefits(
+        &self,
+        py: Python<'_>,
+        licensing_id: Option<String>,
+    ) -> PyResult<Vec<PySaBenefit>> {
+        let list = self.with(py, |s| s.sa_benefits(licensing_id.as_deref()))?;
+        Ok(list.into_iter().map(PySaBenefit::from).collect())
+    }
+
+    /// Moves a benefit to ``status``; a transition the rules do not allow raises
+    /// ``InvalidState`` (an Expired benefit allows none).
+    fn set_sa_benefit_status(
+        &self,
+        py: Python<'_>,
+        id: i64,
+        status: &str,
+    ) -> PyResult<PySaBenefit> {
+        let status = parse::<BenefitStatus>(status)?;
+        self.with(py, |s| s.set_sa_benefit_status(id, status))
+            .map(PySaBenefit::from)
+    }
+
+    /// Uses ``quantity`` units of an Activated benefit. Raises ``BenefitExhausted`` when fewer
+    /// remain, ``InvalidState`` when the benefit is not Activated.
+    fn use_sa_benefit(&self, py: Python<'_>, id: i64, quantity: i64) -> PyResult<PySaBenefit> {
+        self.with(py, |s| s.use_sa_benefit(id, quantity))
+            .map(PySaBenefit::from)
+    }
+
+    /// Submits a reservation of an online service under an Enterprise (or Enterprise
+    /// Subscription) licensing ID, used from ``usage_date`` (today to 6 months ahead, within the
+    /// enrollment). Raises ``ReservationNotAllowed`` (naming the licensing ID) when the rules
+    /// refuse it.
+    #[pyo3(signature = (licensing_id, service, sku, *, quantity, usage_date))]
+    fn submit_reservation(
+        &self,
+        py: Python<'_>,
+        licensing_id: String,
+        service: String,
+        sku: String,
+        quantity: i64,
+        usage_date: Day,
+    ) -> PyResult<PyReservation> {
+        let r = NewReservation {
+            licensing_id,
+            service,
+            sku,
+            quantity,
+            usage_date: usage_date.0,
+        };
+        self.with(py, |s| s.submit_reservation(&r))
+            .map(PyReservation::from)
+    }
+
+    /// Cancels a reservation within 72 hours of its submission; later it is committed
+    /// (``ReservationNotAllowed``). Cancelling twice raises ``InvalidState``.
+    fn cancel_reservation(&self, py: Python<'_>, id: i64) -> PyResult<PyReservation> {
+        self.with(py, |s| s.cancel_reservation(id))
+            .map(PyReservation::from)
+    }
+
+    /// Reservation history, newest first, with statuses as of the store's clock: every
+    /// reservation, or those of one ``service`` or ``licensing_id``, or the one with id ``id``
+    /// (at most one filter).
+    #[pyo3(signature = (*, service = None, licensing_id = None, id = None))]
+    fn reservations(
+        &self,
+        py: Python<'_>,
+        service: Option<String>,
+        licensing_id: Option<String>,
+        id: Option<i64>,
+    ) -> PyResult<Vec<PyReservation>> {
+        let by = match (service, licensing_id, id) {
+            (None, None, None) => ReservationHistory::All,
+            (Some(s), None, None) => ReservationHistory::Service(s),
+            (None, Some(l), None) => ReservationHistory::LicensingId(l),
+            (None, None, Some(i)) => ReservationHistory::Reservation(i),
+            (s, l, i) => {
+                return Err(invalid(
+                    "reservations filter",
+                    format!("service={s:?}, licensing_id={l:?}, id={i:?}"),
+                    "give at most one of service, licensing_id and id",
+                ))
+            }
+        };
+        let list = self.with(py, |s| s.reservations(&by))?;
+        Ok(list.into_iter().map(PyReservation::from).collect())
+    }
+
+    /// Imports a VLSC product-key download (tab- or comma-delimited, detected from the header):
+    /// creates missing customers, licensing IDs and keys, updates MAK counts of known keys.
+    /// ``mode`` and ``rejects`` work as for ``import_customers``; errors name file, line, column
+    /// and value with keys masked.
+    #[pyo3(signature = (path, *, mode = "all_or_nothing", rejects = None))]
+    fn import_vlsc_keys(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        mode: &str,
+        rejects: Option<PathBuf>,
+    ) -> PyResult<PyImportReport> {
+        let mode = parse_mode(mode)?;
+        let report = self.with(py, |s| {
+            import_file(s, &path, mode, b'\t', rejects.as_deref(), |s, r, o| {
+                s.import_vlsc_keys(r, o)
+            })
+        })?;
+        Ok(report.into())
+    }
+
+    /// Writes the product keys (of one licensing ID, when given) in the VLSC download format:
+    /// tab-delimited, or comma-delimited with ``format="csv"``. Keys are masked unless
+    /// ``reveal=True``, which audits every key written as ``product_key.reveal``. Returns the
+    /// number of rows written; the file is replaced, and removed on error.
+    #[pyo3(signature = (path, *, reveal = false, licensing_id = None, format = "tsv"))]
+    fn export_vlsc_keys(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        reveal: bool,
+        licensing_id: Option<String>,
+        format: &str,
+    ) -> PyResult<u64> {
+        let comma = match parse_format(format)? {
+            Format::Tsv => false,
+            Format::Csv => true,
+            _ => {
+                return Err(invalid(
+                    "VLSC export format",
+                    format,
+                    "must be \"tsv\" or \"csv\"",
+                ))
+            }
+        };
+        let opts = VlscExportOptions {
+            licensing_id,
+            reveal,
+            comma,
+        };
+        self.with(py, |s| {
+            export_file(s, &path, |s, out| s.export_vlsc_keys(out, &opts))
+        })
     }
 
     // --- SQL ---

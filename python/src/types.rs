@@ -91,7 +91,7 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// `repr()` of a value, for the classes' own `__repr__`.
-fn r<'py, T: IntoPyObject<'py> + Clone>(py: Python<'py>, v: &T) -> String {
+pub(crate) fn r<'py, T: IntoPyObject<'py> + Clone>(py: Python<'py>, v: &T) -> String {
     v.clone()
         .into_bound_py_any(py)
         .and_then(|o| o.repr())
@@ -100,7 +100,7 @@ fn r<'py, T: IntoPyObject<'py> + Clone>(py: Python<'py>, v: &T) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn repr_ts(py: Python<'_>, ts: &str) -> String {
+pub(crate) fn repr_ts(py: Python<'_>, ts: &str) -> String {
     to_datetime(py, ts)
         .and_then(|d| d.repr())
         .map(|s| s.to_string())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 USAGE = '''
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 import licstore
 
 with licstore.Store("x.licstore") as store:
@@ -32,6 +32,24 @@ with licstore.Store("x.licstore") as store:
     except licstore.LicstoreError as e:
         number: int = e.code
         name: str = e.code_name
+    lid: licstore.LicensingId = store.add_licensing_id(
+        "E1", customer="Contoso Ltd", program="Enterprise", start_date=date(2024, 1, 1)
+    )
+    store.add_product("Project", "2019", pool="Applications")
+    store.add_entitlements([{"licensing_id": "E1", "family": "Project", "version": "2019",
+                             "quantity": 5, "kind": "full", "order_date": date(2024, 2, 1)}])
+    summary = store.license_summary("Contoso Ltd", as_of=date(2025, 1, 1))
+    missing: int = sum(line.shortfall for line in summary)
+    n_lines: int = len(summary.to_pandas())
+    key = store.add_product_key("E1", "Project 2019", "BCDFG-HJKMN-PQRTV-WXY23-46789",
+                                key_type="MAK", activation_limit=10)
+    try:
+        store.proxy_activate(key.id, ["PC-1", "PC-2"])
+    except licstore.ActivationLimitReached as e:
+        which: str = e.subject
+    until: datetime = store.submit_reservation(
+        "E1", "Microsoft 365 E3", "AAD-1", quantity=1, usage_date=date(2024, 6, 1)
+    ).cancellable_until
 codes: dict[str, int] = licstore.error_codes()
 '''
 

@@ -644,27 +644,35 @@ class InternalError(LicstoreError): ...
 
 class CountViolation(LicstoreError):
     subject: str
+    message: str
 
 class MutuallyExclusiveViolation(LicstoreError):
     subject: str
+    message: str
 
 class DependencyViolation(LicstoreError):
     subject: str
+    message: str
 
 class ProhibitedInUsageLocationViolation(LicstoreError):
     subject: str
+    message: str
 
 class UsageLocationMissing(LicstoreError):
     subject: str
+    message: str
 
 class UserNotFound(LicstoreError):
     subject: str
+    message: str
 
 class UserOffboarded(LicstoreError):
     subject: str
+    message: str
 
 class SkuNotFound(LicstoreError):
     subject: str
+    message: str
 
 class BulkOperationFailed(LicstoreError):
     job_id: int | None
@@ -672,15 +680,20 @@ class BulkOperationFailed(LicstoreError):
 
 class NumberUnavailable(LicstoreError):
     subject: str
+    message: str
 
 class ActivationLimitReached(LicstoreError):
     subject: str
+    message: str
 
 class KmsHostLimitReached(LicstoreError):
     subject: str
+    message: str
 
 class BenefitExhausted(LicstoreError):
     subject: str
+    message: str
 
 class ReservationNotAllowed(LicstoreError):
     subject: str
+    message: str

@@ -98,7 +98,14 @@ fn build(py: Python<'_>, e: Error) -> PyResult<PyErr> {
         // N.B. Unreachable while the classes are made from ErrorCode::ALL; kept as the
         // fallback arm so that a mismatch still raises a LicstoreError, not a crash.
         .unwrap_or_else(|| py.get_type::<LicstoreError>());
-    let err = PyErr::from_type(cls, e.to_string());
+    // N.B. A violation's Display (for C and the CLI) starts with the code's name, which in
+    // Python is the class name already; say the subject only when the message does not.
+    let text = match &e {
+        Error::Violation(v) if v.message.contains(&v.subject) => v.message.clone(),
+        Error::Violation(v) => format!("{}: {}", v.subject, v.message),
+        _ => e.to_string(),
+    };
+    let err = PyErr::from_type(cls, text);
     let value = err.value(py);
     match &e {
         Error::Csv(csv) => {
@@ -117,6 +124,7 @@ fn build(py: Python<'_>, e: Error) -> PyResult<PyErr> {
         }
         Error::Violation(v) => {
             value.setattr("subject", &v.subject)?;
+            value.setattr("message", &v.message)?;
         }
         _ => {}
     }

@@ -29,7 +29,7 @@ use crate::types::{
     from_datetime, to_datetime, type_name, PyAuditEntry, PyCustomer, PyImportReport,
 };
 use crate::volume::{
-    parse, Day, PyActivation, PyEntitlement, PyLicenseSummary, PyLicensingId,
+    day, opt_day, parse, PyActivation, PyEntitlement, PyLicenseSummary, PyLicensingId,
     PyLimitIncreaseRequest, PyProduct, PyProductKey, PyReservation, PySaBenefit,
 };
 
@@ -166,14 +166,14 @@ fn entitlement_from_mapping(i: usize, line: &Bound<'_, PyAny>) -> PyResult<NewEn
             .extract()
             .map_err(|e| wrap("quantity", e))?,
         kind: parse(&kind)?,
-        order_date: required("order_date")?
-            .extract::<Day>()
-            .map_err(|e| wrap("order_date", e))?
-            .0,
-        sa_end: optional("sa_end")?
-            .map(|v| v.extract::<Day>().map(|d| d.0))
-            .transpose()
-            .map_err(|e| wrap("sa_end", e))?,
+        order_date: day(
+            &format!("add_entitlements: line {i}, order_date"),
+            &required("order_date")?,
+        )?,
+        sa_end: opt_day(
+            &format!("add_entitlements: line {i}, sa_end"),
+            optional("sa_end")?.as_ref(),
+        )?,
         from_family: optional("from_family")?
             .map(|v| v.extract::<String>())
             .transpose()
@@ -655,15 +655,15 @@ impl PyStore {
         parent_program: Option<String>,
         mbsa: Option<String>,
         partner: Option<String>,
-        start_date: Option<Day>,
-        end_date: Option<Day>,
+        start_date: Option<Bound<'_, PyAny>>,
+        end_date: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyLicensingId> {
         let mut lid = NewLicensingId::new(number, customer, parse::<Program>(program)?);
         lid.parent_program = parent_program;
         lid.mbsa = mbsa;
         lid.partner = partner;
-        lid.start_date = start_date.map(|d| d.0);
-        lid.end_date = end_date.map(|d| d.0);
+        lid.start_date = opt_day("start_date", start_date.as_ref())?;
+        lid.end_date = opt_day("end_date", end_date.as_ref())?;
         self.with(py, |s| s.add_licensing_id(&lid))
             .map(PyLicensingId::from)
     }
@@ -730,8 +730,8 @@ impl PyStore {
         version: String,
         quantity: i64,
         kind: &str,
-        order_date: Day,
-        sa_end: Option<Day>,
+        order_date: Bound<'_, PyAny>,
+        sa_end: Option<Bound<'_, PyAny>>,
         from_family: Option<String>,
         granted_by: Option<i64>,
     ) -> PyResult<PyEntitlement> {
@@ -742,8 +742,8 @@ impl PyStore {
             quantity,
             kind: parse::<EntitlementKind>(kind)?,
             from_family,
-            order_date: order_date.0,
-            sa_end: sa_end.map(|d| d.0),
+            order_date: day("order_date", &order_date)?,
+            sa_end: opt_day("sa_end", sa_end.as_ref())?,
             granted_by,
         };
         self.with(py, |s| s.add_entitlement(&e))
@@ -789,12 +789,12 @@ impl PyStore {
         &self,
         py: Python<'_>,
         customer: String,
-        as_of: Option<Day>,
+        as_of: Option<Bound<'_, PyAny>>,
         licensing_ids: Option<Vec<String>>,
     ) -> PyResult<PyLicenseSummary> {
         let q = SummaryQuery {
             customer,
-            as_of: as_of.map(|d| d.0),
+            as_of: opt_day("as_of", as_of.as_ref())?,
             licensing_ids: licensing_ids.unwrap_or_default(),
         };
         let (name, day, lines) = self.with(py, |s| {
@@ -1006,14 +1006,14 @@ impl PyStore {
         service: String,
         sku: String,
         quantity: i64,
-        usage_date: Day,
+        usage_date: Bound<'_, PyAny>,
     ) -> PyResult<PyReservation> {
         let r = NewReservation {
             licensing_id,
             service,
             sku,
             quantity,
-            usage_date: usage_date.0,
+            usage_date: day("usage_date", &usage_date)?,
         };
         self.with(py, |s| s.submit_reservation(&r))
             .map(PyReservation::from)

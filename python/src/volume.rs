@@ -37,27 +37,28 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 // --- arguments ---
 
-/// A `datetime.date` argument. A `datetime` is refused (`TypeError`): it names an instant, and
-/// which day that is depends on a time zone; pass ``dt.date()`` when that is what is meant.
-#[derive(Debug, Clone, Copy)]
-pub struct Day(pub NaiveDate);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Day {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Day> {
-        if obj.is_instance_of::<PyDateTime>() {
-            return Err(PyTypeError::new_err(
-                "expected a datetime.date, not a datetime (which day an instant is depends on a time zone; pass dt.date())",
-            ));
-        }
-        if !obj.is_instance_of::<PyDate>() {
-            return Err(PyTypeError::new_err(format!(
-                "expected a datetime.date, not {}",
-                type_name(&obj.to_owned())
-            )));
-        }
-        Ok(Day(obj.extract()?))
+/// A `datetime.date` argument named `what`. A `datetime` is refused (`TypeError`): it names an
+/// instant, and which day that is depends on a time zone; pass ``dt.date()`` when that is meant.
+pub fn day(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<NaiveDate> {
+    if obj.is_instance_of::<PyDateTime>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a datetime.date, not a datetime (which day an instant is depends on a time zone; pass dt.date())"
+        )));
     }
+    if !obj.is_instance_of::<PyDate>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a datetime.date, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract()
+}
+
+/// An optional `datetime.date` argument (None stays None).
+pub fn opt_day(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<NaiveDate>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| day(what, o))
+        .transpose()
 }
 
 /// An enumeration given as text, parsed by core (its error lists the allowed values).
@@ -130,8 +131,9 @@ impl From<LicensingId> for PyLicensingId {
 #[pymethods]
 impl PyLicensingId {
     /// Whether the licensing ID is active on ``day`` (a missing date does not limit).
-    fn is_active_on(&self, day: Day) -> bool {
-        self.start_date.is_none_or(|s| s <= day.0) && self.end_date.is_none_or(|e| day.0 <= e)
+    fn is_active_on(&self, day: Bound<'_, PyAny>) -> PyResult<bool> {
+        let d = self::day("day", &day)?;
+        Ok(self.start_date.is_none_or(|s| s <= d) && self.end_date.is_none_or(|e| d <= e))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -551,3 +551,15 @@ def test_reservations_window(ea: licstore.Store) -> None:
     with pytest.raises(licstore.InvalidArgument, match="naive"):
         ea.set_clock(datetime(2024, 6, 1, 12, 0))
     assert repr(committed).startswith(f"Reservation(id={r.id}, licensing_id='E1', service='Microsoft 365 E3'")
+
+
+def test_the_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/python.md's volume-licensing example runs as written and prints what it says."""
+    doc = (Path(__file__).parents[2] / "docs" / "python.md").read_text(encoding="utf-8")
+    code = doc.split("\n## Volume licensing\n")[1].split("```python\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/python.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["*****-*****-*****-*****-46789", "Office Standard 2016 4 0 0", "Office Standard 2021 6 9 3"]
+    assert out[3].startswith("*****-*****-*****-*****-46789 MAK *****-*****-*****-*****-46789 has 0 of 9")
+    assert out[4].startswith("ImportReport(rows=1,") and "unchanged=1" in out[4]

@@ -157,6 +157,42 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    // On a shared machine wall time depends on the load; CPU time of this thread much less.
+    // Report both (medians over 30 runs) for the record in docs/performance.md.
+    let report = |name: &str, f: &mut dyn FnMut()| {
+        let mut cpu = Vec::new();
+        let mut wall = Vec::new();
+        for _ in 0..30 {
+            let (c0, w0) = (thread_cpu_ns(), std::time::Instant::now());
+            f();
+            cpu.push(thread_cpu_ns().saturating_sub(c0) as f64 / 1e6);
+            wall.push(w0.elapsed().as_secs_f64() * 1e3);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        eprintln!(
+            "{name}: median CPU {:.1} ms, wall {:.1} ms (30 runs)",
+            median(&mut cpu),
+            median(&mut wall)
+        );
+    };
+    report("license_summary (API)", &mut || {
+        s.license_summary(&q).unwrap();
+    });
+    report("SELECT * FROM license_summary", &mut || {
+        s.query("SELECT * FROM license_summary", &Params::None)
+            .unwrap();
+    });
+}
+
+/// CPU time of the calling thread in nanoseconds (Linux: /proc/thread-self/schedstat), or 0.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 criterion_group!(benches, bench);

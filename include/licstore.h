@@ -16,6 +16,23 @@
 
 
 /**
+ * The size of the buffer `licstore_product_keys_reveal` needs: a key
+ * (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`, 29 characters) and its NUL terminator.
+ */
+#define LICSTORE_KEY_BUFFER_SIZE 30
+
+/**
+ * `licstore_vlsc_keys_export` flag: write full keys (each one audited as `product_key.reveal`)
+ * instead of masked ones.
+ */
+#define LICSTORE_VLSC_EXPORT_REVEAL 1
+
+/**
+ * `licstore_vlsc_keys_export` flag: comma-delimited instead of VLSC's tabs.
+ */
+#define LICSTORE_VLSC_EXPORT_COMMA 2
+
+/**
  * The result of every fallible licstore function. `LICSTORE_OK` (0) is success; every other
  * value is the number of a licstore error code (the same numbers as Rust's `ErrorCode` and
  * Python's exception classes). After a failure, `licstore_last_error_message()` says what went
@@ -220,6 +237,348 @@ typedef uint32_t licstore_import_mode;
 #endif // __cplusplus
 
 /**
+ * The volume-licensing program of a licensing ID.
+ */
+enum licstore_program
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Enterprise Agreement enrollment.
+   */
+  LICSTORE_PROGRAM_ENTERPRISE = 0,
+  /**
+   * Enterprise Agreement Subscription.
+   */
+  LICSTORE_PROGRAM_ENTERPRISE_SUBSCRIPTION = 1,
+  /**
+   * Select agreement.
+   */
+  LICSTORE_PROGRAM_SELECT = 2,
+  /**
+   * Select Plus (PCN).
+   */
+  LICSTORE_PROGRAM_SELECT_PLUS = 3,
+  /**
+   * Open License.
+   */
+  LICSTORE_PROGRAM_OPEN = 4,
+  /**
+   * Open Value agreement.
+   */
+  LICSTORE_PROGRAM_OPEN_VALUE = 5,
+  /**
+   * Open Value Subscription.
+   */
+  LICSTORE_PROGRAM_OPEN_VALUE_SUBSCRIPTION = 6,
+  /**
+   * Academic programs.
+   */
+  LICSTORE_PROGRAM_ACADEMIC = 7,
+  /**
+   * Anything else.
+   */
+  LICSTORE_PROGRAM_OTHER = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_program licstore_program;
+#else
+typedef uint32_t licstore_program;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The pool of a product.
+ */
+enum licstore_pool
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Office, Visio, Project ...
+   */
+  LICSTORE_POOL_APPLICATIONS = 0,
+  /**
+   * Client operating systems.
+   */
+  LICSTORE_POOL_SYSTEMS = 1,
+  /**
+   * Server products.
+   */
+  LICSTORE_POOL_SERVERS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_pool licstore_pool;
+#else
+typedef uint32_t licstore_pool;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of an entitlement (order line). The type name is plural because
+ * `licstore_entitlement_kind` is the getter; the values are `LICSTORE_ENTITLEMENT_KIND_*`.
+ *
+ */
+enum licstore_entitlement_kinds
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A full license.
+   */
+  LICSTORE_ENTITLEMENT_KIND_FULL = 0,
+  /**
+   * A full license with Software Assurance coverage.
+   */
+  LICSTORE_ENTITLEMENT_KIND_LICENSE_AND_SA = 1,
+  /**
+   * A promotional full license, earned by the line `granted_by` names.
+   */
+  LICSTORE_ENTITLEMENT_KIND_GRANT = 2,
+  /**
+   * A version upgrade of an older base license of the same family.
+   */
+  LICSTORE_ENTITLEMENT_KIND_UPGRADE = 3,
+  /**
+   * Software Assurance coverage only, for existing licenses.
+   */
+  LICSTORE_ENTITLEMENT_KIND_SA = 4,
+  /**
+   * A step-up from another family (`from_family`) to this one, with SA coverage.
+   */
+  LICSTORE_ENTITLEMENT_KIND_STEP_UP = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_entitlement_kinds licstore_entitlement_kinds;
+#else
+typedef uint32_t licstore_entitlement_kinds;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The type of a product key.
+ */
+enum licstore_key_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Multiple Activation Key: a number of one-time activations.
+   */
+  LICSTORE_KEY_TYPE_MAK = 0,
+  /**
+   * Key Management Service host key: 6 hosts (unless increased), 10 activations each.
+   */
+  LICSTORE_KEY_TYPE_KMS = 1,
+  /**
+   * Volume License Key (not activated).
+   */
+  LICSTORE_KEY_TYPE_VLK = 2,
+  /**
+   * Setup key (bypasses activation; never activated).
+   */
+  LICSTORE_KEY_TYPE_SETUP = 3,
+  /**
+   * Online Service Activation key: single use.
+   */
+  LICSTORE_KEY_TYPE_OSA = 4,
+  /**
+   * Retail key (activations recorded, no limit tracked).
+   */
+  LICSTORE_KEY_TYPE_RETAIL = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_key_type licstore_key_type;
+#else
+typedef uint32_t licstore_key_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How an activation was made.
+ */
+enum licstore_activation_method
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The machine activated itself (`licstore_key_activate`).
+   */
+  LICSTORE_ACTIVATION_METHOD_INDEPENDENT = 0,
+  /**
+   * A proxy activated it with others (`licstore_key_proxy_activate`).
+   */
+  LICSTORE_ACTIVATION_METHOD_PROXY = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_activation_method licstore_activation_method;
+#else
+typedef uint32_t licstore_activation_method;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The status of a limit-increase request.
+ */
+enum licstore_request_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Submitted, not decided.
+   */
+  LICSTORE_REQUEST_STATUS_PENDING = 0,
+  /**
+   * Granted: the limit was raised.
+   */
+  LICSTORE_REQUEST_STATUS_GRANTED = 1,
+  /**
+   * Denied.
+   */
+  LICSTORE_REQUEST_STATUS_DENIED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_request_status licstore_request_status;
+#else
+typedef uint32_t licstore_request_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The status of a Software Assurance benefit (transitions: docs/volume.md).
+ */
+enum licstore_benefit_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Must be activated before use.
+   */
+  LICSTORE_BENEFIT_STATUS_REQUIRES_ACTIVATION = 0,
+  /**
+   * Usable.
+   */
+  LICSTORE_BENEFIT_STATUS_ACTIVATED = 1,
+  /**
+   * On hold until reactivated.
+   */
+  LICSTORE_BENEFIT_STATUS_HOLD_AWAITING_REACTIVATION = 2,
+  /**
+   * Over: no action allowed.
+   */
+  LICSTORE_BENEFIT_STATUS_EXPIRED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_benefit_status licstore_benefit_status;
+#else
+typedef uint32_t licstore_benefit_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The status of a reservation. The type name is plural because `licstore_reservation_status`
+ * is the getter; the values are `LICSTORE_RESERVATION_STATUS_*`.
+ *
+ */
+enum licstore_reservation_statuses
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Submitted; cancellable for 72 hours.
+   */
+  LICSTORE_RESERVATION_STATUS_SUBMITTED = 0,
+  /**
+   * Cancelled within its 72 hours.
+   */
+  LICSTORE_RESERVATION_STATUS_CANCELLED = 1,
+  /**
+   * Committed (72 hours passed without a cancellation).
+   */
+  LICSTORE_RESERVATION_STATUS_COMMITTED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_reservation_statuses licstore_reservation_statuses;
+#else
+typedef uint32_t licstore_reservation_statuses;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which reservations `licstore_reservations_list` returns (VLSC's history filters).
+ */
+enum licstore_reservation_filter
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every reservation.
+   */
+  LICSTORE_RESERVATION_FILTER_ALL = 0,
+  /**
+   * The reservations of one online service (`value` names it).
+   */
+  LICSTORE_RESERVATION_FILTER_SERVICE = 1,
+  /**
+   * The reservations of one licensing ID (`value` is its number).
+   */
+  LICSTORE_RESERVATION_FILTER_LICENSING_ID = 2,
+  /**
+   * One reservation (`id`).
+   */
+  LICSTORE_RESERVATION_FILTER_RESERVATION = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_reservation_filter licstore_reservation_filter;
+#else
+typedef uint32_t licstore_reservation_filter;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The decision on a limit-increase request.
+ */
+enum licstore_decision
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Deny the request.
+   */
+  LICSTORE_DECISION_DENY = 0,
+  /**
+   * Grant it: raise the limit by the requested number.
+   */
+  LICSTORE_DECISION_GRANT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_decision licstore_decision;
+#else
+typedef uint32_t licstore_decision;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One customer as read from the store: a snapshot that does not change when the store does.
  * Free it with `licstore_customer_free`.
  */
@@ -231,12 +590,92 @@ typedef struct licstore_customer licstore_customer;
 typedef struct licstore_customer_list licstore_customer_list;
 
 /**
+ * One entitlement (order line) as read from the store. Free it with `licstore_entitlement_free`.
+ */
+typedef struct licstore_entitlement licstore_entitlement;
+
+/**
+ * Several entitlements, by id. Free it with `licstore_entitlement_list_free`.
+ */
+typedef struct licstore_entitlement_list licstore_entitlement_list;
+
+/**
+ * One recorded activation of a product key. Free it with `licstore_key_activation_free`.
+ */
+typedef struct licstore_key_activation licstore_key_activation;
+
+/**
+ * Several activations, oldest first. Free it with `licstore_key_activation_list_free`.
+ */
+typedef struct licstore_key_activation_list licstore_key_activation_list;
+
+/**
+ * One licensing ID (agreement, enrollment or license number) as read from the store. Free it with `licstore_licensing_id_free`.
+ */
+typedef struct licstore_licensing_id licstore_licensing_id;
+
+/**
+ * Several licensing IDs, by number. Free it with `licstore_licensing_id_list_free`.
+ */
+typedef struct licstore_licensing_id_list licstore_licensing_id_list;
+
+/**
+ * One request to raise a key's limit (MAK activations or KMS hosts). Free it with `licstore_limit_request_free`.
+ */
+typedef struct licstore_limit_request licstore_limit_request;
+
+/**
+ * Several limit-increase requests, by id. Free it with `licstore_limit_request_list_free`.
+ */
+typedef struct licstore_limit_request_list licstore_limit_request_list;
+
+/**
+ * One product (family and version) as read from the store. Free it with `licstore_product_free`.
+ */
+typedef struct licstore_product licstore_product;
+
+/**
+ * One product key, masked (only `licstore_product_keys_reveal` returns a full key). Free it with `licstore_product_key_free`.
+ */
+typedef struct licstore_product_key licstore_product_key;
+
+/**
+ * Several product keys, by id. Free it with `licstore_product_key_list_free`.
+ */
+typedef struct licstore_product_key_list licstore_product_key_list;
+
+/**
+ * Several products, by family and version. Free it with `licstore_product_list_free`.
+ */
+typedef struct licstore_product_list licstore_product_list;
+
+/**
  * A prepared statement of the read-only SQL channel. Free it with `licstore_query_free`.
  *
  * It keeps its store's database open (even after `licstore_store_free`) until it is freed. A
  * statement must not be used by two threads at once.
  */
 typedef struct licstore_query licstore_query;
+
+/**
+ * One online-service reservation under an Enterprise enrollment. Free it with `licstore_reservation_free`.
+ */
+typedef struct licstore_reservation licstore_reservation;
+
+/**
+ * Several reservations, newest first. Free it with `licstore_reservation_list_free`.
+ */
+typedef struct licstore_reservation_list licstore_reservation_list;
+
+/**
+ * One Software Assurance benefit of a licensing ID. Free it with `licstore_sa_benefit_free`.
+ */
+typedef struct licstore_sa_benefit licstore_sa_benefit;
+
+/**
+ * Several SA benefits, by licensing ID and name. Free it with `licstore_sa_benefit_list_free`.
+ */
+typedef struct licstore_sa_benefit_list licstore_sa_benefit_list;
 
 /**
  * An open store. Create it with `licstore_store_open`, `licstore_store_open_existing` or
@@ -247,6 +686,16 @@ typedef struct licstore_query licstore_query;
  * handles on one file safe). Statements keep their store alive (see `licstore_query_prepare`).
  */
 typedef struct licstore_store licstore_store;
+
+/**
+ * One line of a license summary: a customer's position in one product. Free it with `licstore_summary_line_free`.
+ */
+typedef struct licstore_summary_line licstore_summary_line;
+
+/**
+ * The lines of a license summary, by family and version. Free it with `licstore_summary_line_list_free`.
+ */
+typedef struct licstore_summary_line_list licstore_summary_line_list;
 
 /**
  * What an import did. The caller provides the struct; licstore fills it on success.
@@ -274,6 +723,50 @@ typedef struct licstore_import_report {
    */
   uint64_t rejected;
 } licstore_import_report;
+
+/**
+ * A new entitlement (order line), filled by the caller. The strings are only read during the
+ * call. Zero-initialize it (`= {0}`) and set what applies.
+ */
+typedef struct licstore_new_entitlement {
+  /**
+   * An existing licensing ID's number (required).
+   */
+  const char *licensing_id;
+  /**
+   * An existing product's family (required).
+   */
+  const char *family;
+  /**
+   * That product's version (required).
+   */
+  const char *version;
+  /**
+   * How many licenses (> 0).
+   */
+  int64_t quantity;
+  /**
+   * A `licstore_entitlement_kinds` value (`LICSTORE_ENTITLEMENT_KIND_*`).
+   */
+  uint32_t kind;
+  /**
+   * For `LICSTORE_ENTITLEMENT_KIND_STEP_UP` only: the family stepped up from; else NULL.
+   */
+  const char *from_family;
+  /**
+   * The order date, `YYYY-MM-DD` (required).
+   */
+  const char *order_date;
+  /**
+   * The end of SA coverage, `YYYY-MM-DD`, for kinds with coverage; NULL for the licensing
+   * ID's end date.
+   */
+  const char *sa_end;
+  /**
+   * For `LICSTORE_ENTITLEMENT_KIND_GRANT`: the id of the line that earned it; 0 for none.
+   */
+  int64_t granted_by;
+} licstore_new_entitlement;
 
 #ifdef __cplusplus
 extern "C" {
@@ -796,6 +1289,1540 @@ licstore_result licstore_store_set_clock(const struct licstore_store *store, con
  */
 licstore_result licstore_store_schema_version(const struct licstore_store *store,
                                               int64_t *version_out);
+
+/**
+ * Adds a licensing ID: `number` (unique, case-insensitive), the existing `customer`'s name,
+ * `program` (a `licstore_program`); `parent_program`, `mbsa`, `partner`, `start_date` and
+ * `end_date` (`YYYY-MM-DD`) may be NULL or `""` for none.
+ *
+ * `licensing_id_out` may be NULL; otherwise on success it receives the licensing ID as stored,
+ * a new handle the caller frees with `licstore_licensing_id_free`. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown customer, `LICSTORE_ALREADY_EXISTS` for a taken number and
+ * `LICSTORE_INVALID_ARGUMENT` for an empty number, a bad date or program, or an end before the
+ * start.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated;
+ * `licensing_id_out` is NULL or writable.
+ */
+licstore_result licstore_licensing_ids_add(const struct licstore_store *store,
+                                           const char *number,
+                                           const char *customer,
+                                           uint32_t program,
+                                           const char *parent_program,
+                                           const char *mbsa,
+                                           const char *partner,
+                                           const char *start_date,
+                                           const char *end_date,
+                                           struct licstore_licensing_id **licensing_id_out);
+
+/**
+ * Reads the licensing ID with this number (case-insensitive). On success `*licensing_id_out`
+ * receives a new handle the caller frees with `licstore_licensing_id_free`. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown number.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `number` is NULL or NUL-terminated; `licensing_id_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_licensing_ids_get(const struct licstore_store *store,
+                                           const char *number,
+                                           struct licstore_licensing_id **licensing_id_out);
+
+/**
+ * Reads every licensing ID (of one customer when `customer` is neither NULL nor `""`), by
+ * number. On success `*list_out` receives a new list the caller frees with
+ * `licstore_licensing_id_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_licensing_ids_list(const struct licstore_store *store,
+                                            const char *customer,
+                                            struct licstore_licensing_id_list **list_out);
+
+/**
+ * Adds a product: `family` (e.g. `"Office Professional Plus"`), `version` (e.g. `"2021"`) and
+ * `pool` (a `licstore_pool`). `product_out` may be NULL; otherwise on success it receives the
+ * product, a new handle the caller frees with `licstore_product_free`. Fails with
+ * `LICSTORE_ALREADY_EXISTS` for a family and version that exist (in any case).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `product_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_products_add(const struct licstore_store *store,
+                                      const char *family,
+                                      const char *version,
+                                      uint32_t pool,
+                                      struct licstore_product **product_out);
+
+/**
+ * Reads the product of this family and version (case-insensitive). On success `*product_out`
+ * receives a new handle the caller frees with `licstore_product_free`. Fails with
+ * `LICSTORE_NOT_FOUND` when there is none.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `product_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_products_get(const struct licstore_store *store,
+                                      const char *family,
+                                      const char *version,
+                                      struct licstore_product **product_out);
+
+/**
+ * Reads every product, by family and version. On success `*list_out` receives a new list the
+ * caller frees with `licstore_product_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `list_out` is NULL or writable.
+ */
+licstore_result licstore_products_list(const struct licstore_store *store,
+                                       struct licstore_product_list **list_out);
+
+/**
+ * Adds one entitlement. `entitlement_out` may be NULL; otherwise on success it receives the
+ * line as stored (its id names it), a new handle the caller frees with
+ * `licstore_entitlement_free`. Refusals (docs/volume.md): `LICSTORE_INVALID_ARGUMENT` for a
+ * quantity <= 0, a bad kind or date, or a `from_family`, `sa_end` or `granted_by` that does not
+ * fit the kind; `LICSTORE_NOT_FOUND` for an unknown licensing ID or product.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `entitlement` is NULL or points to a struct whose strings
+ * are NULL or NUL-terminated; `entitlement_out` is NULL or writable.
+ */
+licstore_result licstore_entitlements_add(const struct licstore_store *store,
+                                          const struct licstore_new_entitlement *entitlement,
+                                          struct licstore_entitlement **entitlement_out);
+
+/**
+ * Adds `count` entitlements in one transaction, all or none: when any line is refused nothing is
+ * added and the call fails with that line's refusal (arguments are named `lines[i].field`).
+ * `list_out` may be NULL; otherwise on success it receives the lines as stored, in the order
+ * given, a new list the caller frees with `licstore_entitlement_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `lines` is NULL (only with `count` 0) or points to `count`
+ * structs whose strings are NULL or NUL-terminated; `list_out` is NULL or writable.
+ */
+licstore_result licstore_entitlements_add_many(const struct licstore_store *store,
+                                               const struct licstore_new_entitlement *lines,
+                                               size_t count,
+                                               struct licstore_entitlement_list **list_out);
+
+/**
+ * Reads every entitlement (of one licensing ID when `licensing_id` is neither NULL nor `""`),
+ * by id. On success `*list_out` receives a new list the caller frees with
+ * `licstore_entitlement_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown licensing ID.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `licensing_id` is NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_entitlements_list(const struct licstore_store *store,
+                                           const char *licensing_id,
+                                           struct licstore_entitlement_list **list_out);
+
+/**
+ * The license summary of `customer` as of `as_of` (`YYYY-MM-DD`; NULL or `""` for today by the
+ * store's clock), over all the customer's licensing IDs or, when `licensing_id_count` > 0, only
+ * the `licensing_id_count` numbers in `licensing_ids`. One line per product, by family and
+ * version (docs/summary-algorithm.md). On success `*list_out` receives a new list the caller
+ * frees with `licstore_summary_line_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown
+ * customer or licensing ID and `LICSTORE_INVALID_ARGUMENT` for a licensing ID of another
+ * customer or a bad date. Reads only.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` and `as_of` are NULL or NUL-terminated;
+ * `licensing_ids` is NULL (only with a count of 0) or points to `licensing_id_count` strings,
+ * each NUL-terminated; `list_out` is NULL or writable.
+ */
+licstore_result licstore_license_summary(const struct licstore_store *store,
+                                         const char *customer,
+                                         const char *as_of,
+                                         const char *const *licensing_ids,
+                                         size_t licensing_id_count,
+                                         struct licstore_summary_line_list **list_out);
+
+/**
+ * Adds a product key: the existing `licensing_id`'s number, the `product` name as VLSC shows it
+ * (`"Office Professional Plus 2021"`), the `key` (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` or 25
+ * characters; case and spaces ignored), its `type` (a `licstore_key_type`). For a MAK,
+ * `activation_limit` points to the limit (>= 0) and `baseline_used` is the activations used
+ * before the store recorded any (0..limit); for other types `activation_limit` must be NULL and
+ * `baseline_used` 0.
+ *
+ * `key_out` may be NULL; otherwise on success it receives the key, masked, a new handle the
+ * caller frees with `licstore_product_key_free`. Fails with `LICSTORE_INVALID_ARGUMENT` for a
+ * malformed key (the message shows only its last 5 characters) or a limit that does not fit the
+ * type, `LICSTORE_NOT_FOUND` for an unknown licensing ID, `LICSTORE_ALREADY_EXISTS` for a key in
+ * the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `activation_limit`
+ * is NULL or readable; `key_out` is NULL or writable.
+ */
+licstore_result licstore_product_keys_add(const struct licstore_store *store,
+                                          const char *licensing_id,
+                                          const char *product,
+                                          const char *key,
+                                          uint32_t key_type,
+                                          const int64_t *activation_limit,
+                                          int64_t baseline_used,
+                                          struct licstore_product_key **key_out);
+
+/**
+ * Reads the key with this id (masked). On success `*key_out` receives a new handle the caller
+ * frees with `licstore_product_key_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown id.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `key_out` is NULL or writable.
+ */
+licstore_result licstore_product_keys_get(const struct licstore_store *store,
+                                          int64_t key_id,
+                                          struct licstore_product_key **key_out);
+
+/**
+ * Finds a key by its value (for callers who hold a key and need its id); the result is masked.
+ * On success `*key_out` receives a new handle the caller frees with `licstore_product_key_free`.
+ * Fails with `LICSTORE_INVALID_ARGUMENT` for a malformed key and `LICSTORE_NOT_FOUND` for a key
+ * not in the store (messages show only its last 5 characters).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `key` is NULL or NUL-terminated; `key_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_product_keys_find(const struct licstore_store *store,
+                                           const char *key,
+                                           struct licstore_product_key **key_out);
+
+/**
+ * Reads every key (of one licensing ID when `licensing_id` is neither NULL nor `""`), masked, by
+ * id. On success `*list_out` receives a new list the caller frees with
+ * `licstore_product_key_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown licensing ID.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `licensing_id` is NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_product_keys_list(const struct licstore_store *store,
+                                           const char *licensing_id,
+                                           struct licstore_product_key_list **list_out);
+
+/**
+ * Reveals the full key with this id into the caller's `buffer` of `buffer_size` bytes (at least
+ * `LICSTORE_KEY_BUFFER_SIZE`), NUL-terminated, and writes a `product_key.reveal` audit row with
+ * the actor and `reason` (NULL or `""` for none). The buffer is checked before anything is read
+ * or audited: a NULL or short buffer is `LICSTORE_INVALID_ARGUMENT` and the buffer and the audit
+ * log are left untouched, as they are on every other failure (`LICSTORE_NOT_FOUND` for an
+ * unknown id). The key is a secret: clear the buffer when done with it.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `reason` is NULL or NUL-terminated; `buffer` is NULL or
+ * writable for `buffer_size` bytes.
+ */
+licstore_result licstore_product_keys_reveal(const struct licstore_store *store,
+                                             int64_t key_id,
+                                             const char *reason,
+                                             char *buffer,
+                                             size_t buffer_size);
+
+/**
+ * Records one independent activation of the key `key_id` by `machine` (a KMS key: the host),
+ * in its own transaction. The rules by key type are in docs/volume.md: past a MAK's limit or on
+ * a used OSA key `LICSTORE_ACTIVATION_LIMIT_REACHED`, past the KMS host rules
+ * `LICSTORE_KMS_HOST_LIMIT_REACHED`, on VLK and Setup keys `LICSTORE_INVALID_STATE`, for an
+ * unknown id `LICSTORE_NOT_FOUND`, for an empty machine name `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * `activation_out` may be NULL (the fast path: nothing is built); otherwise on success it
+ * receives the activation, a new handle the caller frees with `licstore_key_activation_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `machine` is NULL or NUL-terminated; `activation_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_key_activate(const struct licstore_store *store,
+                                      int64_t key_id,
+                                      const char *machine,
+                                      struct licstore_key_activation **activation_out);
+
+/**
+ * Proxy activation: records the `count` machines in `machines` as activations of the key
+ * `key_id` in one transaction, all or none (no machines, a machine twice, or any machine that
+ * would break a rule refuses the whole call, with the codes of `licstore_key_activate`).
+ * `list_out` may be NULL; otherwise on success it receives the activations in the order given,
+ * a new list the caller frees with `licstore_key_activation_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `machines` is NULL (only with `count` 0) or points to
+ * `count` strings, each NUL-terminated; `list_out` is NULL or writable.
+ */
+licstore_result licstore_key_proxy_activate(const struct licstore_store *store,
+                                            int64_t key_id,
+                                            const char *const *machines,
+                                            size_t count,
+                                            struct licstore_key_activation_list **list_out);
+
+/**
+ * Reads the activations of the key `key_id`, oldest first. On success `*list_out` receives a new
+ * list the caller frees with `licstore_key_activation_list_free`. Fails with `LICSTORE_NOT_FOUND`
+ * for an unknown key.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `list_out` is NULL or writable.
+ */
+licstore_result licstore_key_activations(const struct licstore_store *store,
+                                         int64_t key_id,
+                                         struct licstore_key_activation_list **list_out);
+
+/**
+ * Requests `activations` more activations for a MAK (more hosts for a KMS key) with a business
+ * `justification`; the request is Pending. `request_out` may be NULL; otherwise on success it
+ * receives the request, a new handle the caller frees with `licstore_limit_request_free`. Fails
+ * with `LICSTORE_INVALID_ARGUMENT` for `activations` <= 0, an empty justification or a key type
+ * without a limit, `LICSTORE_NOT_FOUND` for an unknown key.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `justification` is NULL or NUL-terminated; `request_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_limit_increase_request(const struct licstore_store *store,
+                                                int64_t key_id,
+                                                int64_t activations,
+                                                const char *justification,
+                                                struct licstore_limit_request **request_out);
+
+/**
+ * Decides a Pending request: `decision` is a `licstore_decision` (grant raises the key's MAK
+ * limit or KMS host limit by the requested number). `request_out` may be NULL; otherwise on
+ * success it receives the decided request, a new handle the caller frees with
+ * `licstore_limit_request_free`. Fails with `LICSTORE_INVALID_STATE` for a decided request and
+ * `LICSTORE_NOT_FOUND` for an unknown one.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `request_out` is NULL or writable.
+ */
+licstore_result licstore_limit_increase_decide(const struct licstore_store *store,
+                                               int64_t request_id,
+                                               uint32_t decision,
+                                               struct licstore_limit_request **request_out);
+
+/**
+ * Reads the limit-increase requests of the key `key_id` (0: of every key), by id. On success
+ * `*list_out` receives a new list the caller frees with `licstore_limit_request_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `list_out` is NULL or writable.
+ */
+licstore_result licstore_limit_increase_requests(const struct licstore_store *store,
+                                                 int64_t key_id,
+                                                 struct licstore_limit_request_list **list_out);
+
+/**
+ * Adds a Software Assurance benefit (`benefit`, e.g. `"Training Vouchers"`, unique per licensing
+ * ID) to `licensing_id` with `eligible_quantity` units (>= 0, all remaining) and the initial
+ * `status` (a `licstore_benefit_status`). `benefit_out` may be NULL; otherwise on success it
+ * receives the benefit, a new handle the caller frees with `licstore_sa_benefit_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `benefit_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_sa_benefits_add(const struct licstore_store *store,
+                                         const char *licensing_id,
+                                         const char *benefit,
+                                         int64_t eligible_quantity,
+                                         uint32_t status,
+                                         struct licstore_sa_benefit **benefit_out);
+
+/**
+ * Reads the benefit with this id. On success `*benefit_out` receives a new handle the caller
+ * frees with `licstore_sa_benefit_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown id.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `benefit_out` is NULL or writable.
+ */
+licstore_result licstore_sa_benefits_get(const struct licstore_store *store,
+                                         int64_t benefit_id,
+                                         struct licstore_sa_benefit **benefit_out);
+
+/**
+ * Reads every benefit (of one licensing ID when `licensing_id` is neither NULL nor `""`), by
+ * licensing ID and name. On success `*list_out` receives a new list the caller frees with
+ * `licstore_sa_benefit_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `licensing_id` is NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_sa_benefits_list(const struct licstore_store *store,
+                                          const char *licensing_id,
+                                          struct licstore_sa_benefit_list **list_out);
+
+/**
+ * Moves a benefit to `status` (a `licstore_benefit_status`; allowed transitions in
+ * docs/volume.md); any other transition, and every action on an Expired benefit, is
+ * `LICSTORE_INVALID_STATE`. `benefit_out` may be NULL; otherwise on success it receives the
+ * benefit after the change, a new handle the caller frees with `licstore_sa_benefit_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `benefit_out` is NULL or writable.
+ */
+licstore_result licstore_sa_benefits_set_status(const struct licstore_store *store,
+                                                int64_t benefit_id,
+                                                uint32_t status,
+                                                struct licstore_sa_benefit **benefit_out);
+
+/**
+ * Uses `quantity` units of an Activated benefit. Fails with `LICSTORE_INVALID_ARGUMENT` for a
+ * quantity <= 0, `LICSTORE_INVALID_STATE` for a benefit that is not Activated and
+ * `LICSTORE_BENEFIT_EXHAUSTED` for more than remains. `benefit_out` may be NULL; otherwise on
+ * success it receives the benefit after the use, a new handle the caller frees with
+ * `licstore_sa_benefit_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `benefit_out` is NULL or writable.
+ */
+licstore_result licstore_sa_benefits_use(const struct licstore_store *store,
+                                         int64_t benefit_id,
+                                         int64_t quantity,
+                                         struct licstore_sa_benefit **benefit_out);
+
+/**
+ * Submits a reservation of `quantity` (> 0) of an online `service` (`sku`: a part number or
+ * GUID, free text) under the Enterprise licensing ID `licensing_id`, used from `usage_date`
+ * (`YYYY-MM-DD`, today to 6 months ahead). Refusals of the program or window rules are
+ * `LICSTORE_RESERVATION_NOT_ALLOWED` naming the licensing ID. `reservation_out` may be NULL;
+ * otherwise on success it receives the reservation, a new handle the caller frees with
+ * `licstore_reservation_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `reservation_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_reservations_submit(const struct licstore_store *store,
+                                             const char *licensing_id,
+                                             const char *service,
+                                             const char *sku,
+                                             int64_t quantity,
+                                             const char *usage_date,
+                                             struct licstore_reservation **reservation_out);
+
+/**
+ * Cancels a reservation within 72 hours of its submission. A committed one is
+ * `LICSTORE_RESERVATION_NOT_ALLOWED`, a cancelled one `LICSTORE_INVALID_STATE`. `reservation_out`
+ * may be NULL; otherwise on success it receives the cancelled reservation, a new handle the
+ * caller frees with `licstore_reservation_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `reservation_out` is NULL or writable.
+ */
+licstore_result licstore_reservations_cancel(const struct licstore_store *store,
+                                             int64_t reservation_id,
+                                             struct licstore_reservation **reservation_out);
+
+/**
+ * Reads the reservation history, newest first, with statuses as of the store's clock (due
+ * commitments are stored first). `filter` is a `licstore_reservation_filter`: `_ALL` (`value`
+ * and `reservation_id` ignored), `_SERVICE` (`value` names the service), `_LICENSING_ID`
+ * (`value` is the number) or `_RESERVATION` (`reservation_id`). On success `*list_out` receives
+ * a new list the caller frees with `licstore_reservation_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `value` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_reservations_list(const struct licstore_store *store,
+                                           uint32_t filter,
+                                           const char *value,
+                                           int64_t reservation_id,
+                                           struct licstore_reservation_list **list_out);
+
+/**
+ * Imports a VLSC product-key download (tab- or comma-delimited, detected; docs/volume.md):
+ * creates missing customers, licensing IDs and keys, updates MAK counts of known keys. `mode` is
+ * a `licstore_import_mode`. On success `*report_out` (caller-owned) receives the counts of keys
+ * (`inserted`, `updated`, `unchanged`, `rejected`). In all-or-nothing mode a rejected row fails
+ * the call with `LICSTORE_CSV_ERROR` naming file, line, column and value (keys masked) and
+ * nothing is written.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path` is NULL or NUL-terminated; `report_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_vlsc_keys_import(const struct licstore_store *store,
+                                          const char *path,
+                                          uint32_t mode,
+                                          struct licstore_import_report *report_out);
+
+/**
+ * Exports the keys (of one licensing ID when `licensing_id` is neither NULL nor `""`) in the
+ * VLSC download format to the file at `path` (created or replaced; on failure an existing file
+ * is left as it was). `flags` is 0 or a combination of `LICSTORE_VLSC_EXPORT_REVEAL` (full keys,
+ * each audited as `product_key.reveal`; masked otherwise) and `LICSTORE_VLSC_EXPORT_COMMA`;
+ * other bits are `LICSTORE_INVALID_ARGUMENT`. `rows_out` may be NULL; otherwise it receives the
+ * number of keys written.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path` and `licensing_id` are NULL or NUL-terminated;
+ * `rows_out` is NULL or writable.
+ */
+licstore_result licstore_vlsc_keys_export(const struct licstore_store *store,
+                                          const char *path,
+                                          const char *licensing_id,
+                                          uint32_t flags,
+                                          uint64_t *rows_out);
+
+/**
+ * Frees a `licstore_licensing_id` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_licensing_id_free(struct licstore_licensing_id *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_licensing_id_list_len(const struct licstore_licensing_id_list *list,
+                                               size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_licensing_id_list_get(const struct licstore_licensing_id_list *list,
+                                               size_t index,
+                                               const struct licstore_licensing_id **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_licensing_id_list_free(struct licstore_licensing_id_list *list);
+
+/**
+ * The licensing ID's row id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_id(const struct licstore_licensing_id *value,
+                                         int64_t *value_out);
+
+/**
+ * The number (unique, case-insensitive). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_number(const struct licstore_licensing_id *value,
+                                             const char **value_out);
+
+/**
+ * The customer's name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_customer(const struct licstore_licensing_id *value,
+                                               const char **value_out);
+
+/**
+ * The program, a `licstore_program` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_program(const struct licstore_licensing_id *value,
+                                              uint32_t *value_out);
+
+/**
+ * The parent program as VLSC names it, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_parent_program(const struct licstore_licensing_id *value,
+                                                     const char **value_out);
+
+/**
+ * The MBSA number, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_mbsa(const struct licstore_licensing_id *value,
+                                           const char **value_out);
+
+/**
+ * The reseller, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_partner(const struct licstore_licensing_id *value,
+                                              const char **value_out);
+
+/**
+ * The first day (`YYYY-MM-DD`), or NULL when unknown. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_start_date(const struct licstore_licensing_id *value,
+                                                 const char **value_out);
+
+/**
+ * The last day (`YYYY-MM-DD`), or NULL when unknown. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_licensing_id`; the outputs are NULL or writable.
+ */
+licstore_result licstore_licensing_id_end_date(const struct licstore_licensing_id *value,
+                                               const char **value_out);
+
+/**
+ * Frees a `licstore_product` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_product_free(struct licstore_product *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_product_list_len(const struct licstore_product_list *list,
+                                          size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_product_list_get(const struct licstore_product_list *list,
+                                          size_t index,
+                                          const struct licstore_product **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_product_list_free(struct licstore_product_list *list);
+
+/**
+ * The product's row id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_id(const struct licstore_product *value, int64_t *value_out);
+
+/**
+ * The family, e.g. `Office Professional Plus`. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_family(const struct licstore_product *value,
+                                        const char **value_out);
+
+/**
+ * The version, e.g. `2021`. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_version(const struct licstore_product *value,
+                                         const char **value_out);
+
+/**
+ * The pool, a `licstore_pool` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_pool(const struct licstore_product *value, uint32_t *value_out);
+
+/**
+ * Frees a `licstore_entitlement` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_entitlement_free(struct licstore_entitlement *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_entitlement_list_len(const struct licstore_entitlement_list *list,
+                                              size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_entitlement_list_get(const struct licstore_entitlement_list *list,
+                                              size_t index,
+                                              const struct licstore_entitlement **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_entitlement_list_free(struct licstore_entitlement_list *list);
+
+/**
+ * The line's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_id(const struct licstore_entitlement *value,
+                                        int64_t *value_out);
+
+/**
+ * The licensing ID's number. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_licensing_id(const struct licstore_entitlement *value,
+                                                  const char **value_out);
+
+/**
+ * The product family. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_family(const struct licstore_entitlement *value,
+                                            const char **value_out);
+
+/**
+ * The product version. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_version(const struct licstore_entitlement *value,
+                                             const char **value_out);
+
+/**
+ * How many licenses (> 0). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_quantity(const struct licstore_entitlement *value,
+                                              int64_t *value_out);
+
+/**
+ * The kind, a `licstore_entitlement_kinds` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_kind(const struct licstore_entitlement *value,
+                                          uint32_t *value_out);
+
+/**
+ * For a step-up: the family stepped up from; else NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_from_family(const struct licstore_entitlement *value,
+                                                 const char **value_out);
+
+/**
+ * The order date (`YYYY-MM-DD`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_order_date(const struct licstore_entitlement *value,
+                                                const char **value_out);
+
+/**
+ * The end of SA coverage as ordered (`YYYY-MM-DD`), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_sa_end(const struct licstore_entitlement *value,
+                                            const char **value_out);
+
+/**
+ * For a grant: the id of the line that earned it. Writes 1 to `*present_out` and the value to `*value_out`, or 0 to both when it is
+ * absent.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_entitlement`; the outputs are NULL or writable.
+ */
+licstore_result licstore_entitlement_granted_by(const struct licstore_entitlement *value,
+                                                int64_t *value_out,
+                                                int32_t *present_out);
+
+/**
+ * Frees a `licstore_summary_line` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_summary_line_free(struct licstore_summary_line *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_summary_line_list_len(const struct licstore_summary_line_list *list,
+                                               size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_summary_line_list_get(const struct licstore_summary_line_list *list,
+                                               size_t index,
+                                               const struct licstore_summary_line **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_summary_line_list_free(struct licstore_summary_line_list *list);
+
+/**
+ * The customer's name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_customer(const struct licstore_summary_line *value,
+                                               const char **value_out);
+
+/**
+ * The product family. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_family(const struct licstore_summary_line *value,
+                                             const char **value_out);
+
+/**
+ * The product version. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_version(const struct licstore_summary_line *value,
+                                              const char **value_out);
+
+/**
+ * The product's pool, a `licstore_pool` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_pool(const struct licstore_summary_line *value,
+                                           uint32_t *value_out);
+
+/**
+ * Licenses whose current version is this one after upgrades and step-ups. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_effective_quantity(const struct licstore_summary_line *value,
+                                                         int64_t *value_out);
+
+/**
+ * Of those, licenses under SA coverage active on the date. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_active_sa_quantity(const struct licstore_summary_line *value,
+                                                         int64_t *value_out);
+
+/**
+ * Upgrade, step-up and active SA licenses of this product that found no qualifying base license. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_unresolved_quantity(const struct licstore_summary_line *value,
+                                                          int64_t *value_out);
+
+/**
+ * Of the effective licenses, those from promotional grants (shown with `*`). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_granted_quantity(const struct licstore_summary_line *value,
+                                                       int64_t *value_out);
+
+/**
+ * MAK activations of keys for this product (baseline + recorded on or before the date). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_deployed_quantity(const struct licstore_summary_line *value,
+                                                        int64_t *value_out);
+
+/**
+ * `effective_quantity - deployed_quantity`. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_balance(const struct licstore_summary_line *value,
+                                              int64_t *value_out);
+
+/**
+ * Licenses missing for what is deployed (`max(-balance, 0)`). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_shortfall(const struct licstore_summary_line *value,
+                                                int64_t *value_out);
+
+/**
+ * Licenses not deployed (`max(balance, 0)`). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_summary_line`; the outputs are NULL or writable.
+ */
+licstore_result licstore_summary_line_surplus(const struct licstore_summary_line *value,
+                                              int64_t *value_out);
+
+/**
+ * Frees a `licstore_product_key` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_product_key_free(struct licstore_product_key *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_product_key_list_len(const struct licstore_product_key_list *list,
+                                              size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_product_key_list_get(const struct licstore_product_key_list *list,
+                                              size_t index,
+                                              const struct licstore_product_key **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_product_key_list_free(struct licstore_product_key_list *list);
+
+/**
+ * The key's id (how calls name it). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_id(const struct licstore_product_key *value,
+                                        int64_t *value_out);
+
+/**
+ * The licensing ID's number. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_licensing_id(const struct licstore_product_key *value,
+                                                  const char **value_out);
+
+/**
+ * The product name as VLSC shows it. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_product(const struct licstore_product_key *value,
+                                             const char **value_out);
+
+/**
+ * The key type, a `licstore_key_type` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_type(const struct licstore_product_key *value,
+                                          uint32_t *value_out);
+
+/**
+ * The key's last 5 characters. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_last5(const struct licstore_product_key *value,
+                                           const char **value_out);
+
+/**
+ * The masked key, `*****-*****-*****-*****-` and the last 5 characters. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_masked(const struct licstore_product_key *value,
+                                            const char **value_out);
+
+/**
+ * MAK: how many activations the key allows (absent for other types). Writes 1 to `*present_out` and the value to `*value_out`, or 0 to both when it is
+ * absent.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_activation_limit(const struct licstore_product_key *value,
+                                                      int64_t *value_out,
+                                                      int32_t *present_out);
+
+/**
+ * Activations used: the imported baseline plus the recorded activations. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_activations_used(const struct licstore_product_key *value,
+                                                      int64_t *value_out);
+
+/**
+ * MAK: `activation_limit - activations_used` (absent for other types). Writes 1 to `*present_out` and the value to `*value_out`, or 0 to both when it is
+ * absent.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_activations_available(const struct licstore_product_key *value,
+                                                           int64_t *value_out,
+                                                           int32_t *present_out);
+
+/**
+ * KMS: how many distinct hosts the key may activate (absent for other types). Writes 1 to `*present_out` and the value to `*value_out`, or 0 to both when it is
+ * absent.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_host_limit(const struct licstore_product_key *value,
+                                                int64_t *value_out,
+                                                int32_t *present_out);
+
+/**
+ * KMS: distinct hosts activated so far (0 for other types). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_product_key`; the outputs are NULL or writable.
+ */
+licstore_result licstore_product_key_hosts_used(const struct licstore_product_key *value,
+                                                int64_t *value_out);
+
+/**
+ * Frees a `licstore_key_activation` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_key_activation_free(struct licstore_key_activation *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_key_activation_list_len(const struct licstore_key_activation_list *list,
+                                                 size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_key_activation_list_get(const struct licstore_key_activation_list *list,
+                                                 size_t index,
+                                                 const struct licstore_key_activation **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_key_activation_list_free(struct licstore_key_activation_list *list);
+
+/**
+ * The activation's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_key_activation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_key_activation_id(const struct licstore_key_activation *value,
+                                           int64_t *value_out);
+
+/**
+ * The key's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_key_activation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_key_activation_key_id(const struct licstore_key_activation *value,
+                                               int64_t *value_out);
+
+/**
+ * The machine (KMS: host) activated. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_key_activation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_key_activation_machine(const struct licstore_key_activation *value,
+                                                const char **value_out);
+
+/**
+ * When (ISO 8601 UTC, `2024-05-06T07:08:09Z`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_key_activation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_key_activation_activated_at(const struct licstore_key_activation *value,
+                                                     const char **value_out);
+
+/**
+ * How, a `licstore_activation_method` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_key_activation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_key_activation_method(const struct licstore_key_activation *value,
+                                               uint32_t *value_out);
+
+/**
+ * Frees a `licstore_limit_request` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_limit_request_free(struct licstore_limit_request *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_limit_request_list_len(const struct licstore_limit_request_list *list,
+                                                size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_limit_request_list_get(const struct licstore_limit_request_list *list,
+                                                size_t index,
+                                                const struct licstore_limit_request **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_limit_request_list_free(struct licstore_limit_request_list *list);
+
+/**
+ * The request's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_id(const struct licstore_limit_request *value,
+                                          int64_t *value_out);
+
+/**
+ * The key's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_key_id(const struct licstore_limit_request *value,
+                                              int64_t *value_out);
+
+/**
+ * The key's last 5 characters (what VLSC support asks for). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_key_last5(const struct licstore_limit_request *value,
+                                                 const char **value_out);
+
+/**
+ * The key's licensing ID. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_licensing_id(const struct licstore_limit_request *value,
+                                                    const char **value_out);
+
+/**
+ * The key's product name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_product(const struct licstore_limit_request *value,
+                                               const char **value_out);
+
+/**
+ * How many more activations (MAK) or hosts (KMS) are asked for. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_activations_requested(const struct licstore_limit_request *value,
+                                                             int64_t *value_out);
+
+/**
+ * The business justification. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_justification(const struct licstore_limit_request *value,
+                                                     const char **value_out);
+
+/**
+ * The status, a `licstore_request_status` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_status(const struct licstore_limit_request *value,
+                                              uint32_t *value_out);
+
+/**
+ * When it was requested (ISO 8601 UTC). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_requested_at(const struct licstore_limit_request *value,
+                                                    const char **value_out);
+
+/**
+ * Who requested it. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_requested_by(const struct licstore_limit_request *value,
+                                                    const char **value_out);
+
+/**
+ * When it was decided (ISO 8601 UTC), or NULL while pending. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_decided_at(const struct licstore_limit_request *value,
+                                                  const char **value_out);
+
+/**
+ * Who decided it, or NULL while pending. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_limit_request`; the outputs are NULL or writable.
+ */
+licstore_result licstore_limit_request_decided_by(const struct licstore_limit_request *value,
+                                                  const char **value_out);
+
+/**
+ * Frees a `licstore_sa_benefit` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_sa_benefit_free(struct licstore_sa_benefit *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_sa_benefit_list_len(const struct licstore_sa_benefit_list *list,
+                                             size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_sa_benefit_list_get(const struct licstore_sa_benefit_list *list,
+                                             size_t index,
+                                             const struct licstore_sa_benefit **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_sa_benefit_list_free(struct licstore_sa_benefit_list *list);
+
+/**
+ * The benefit's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_id(const struct licstore_sa_benefit *value, int64_t *value_out);
+
+/**
+ * The licensing ID's number. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_licensing_id(const struct licstore_sa_benefit *value,
+                                                 const char **value_out);
+
+/**
+ * The benefit's name (`Training Vouchers`, ...). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_benefit(const struct licstore_sa_benefit *value,
+                                            const char **value_out);
+
+/**
+ * Units the licensing ID is eligible for. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_eligible_quantity(const struct licstore_sa_benefit *value,
+                                                      int64_t *value_out);
+
+/**
+ * Units left. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_remaining_quantity(const struct licstore_sa_benefit *value,
+                                                       int64_t *value_out);
+
+/**
+ * The status, a `licstore_benefit_status` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sa_benefit`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sa_benefit_status(const struct licstore_sa_benefit *value,
+                                           uint32_t *value_out);
+
+/**
+ * Frees a `licstore_reservation` the caller owns. NULL is a no-op. Never pass one borrowed from a list.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_reservation_free(struct licstore_reservation *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_reservation_list_len(const struct licstore_reservation_list *list,
+                                              size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_reservation_list_get(const struct licstore_reservation_list *list,
+                                              size_t index,
+                                              const struct licstore_reservation **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_reservation_list_free(struct licstore_reservation_list *list);
+
+/**
+ * The reservation's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_id(const struct licstore_reservation *value,
+                                        int64_t *value_out);
+
+/**
+ * The licensing ID's number. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_licensing_id(const struct licstore_reservation *value,
+                                                  const char **value_out);
+
+/**
+ * The online service. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_service(const struct licstore_reservation *value,
+                                             const char **value_out);
+
+/**
+ * The SKU as given (part number or GUID). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_sku(const struct licstore_reservation *value,
+                                         const char **value_out);
+
+/**
+ * How many. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_quantity(const struct licstore_reservation *value,
+                                              int64_t *value_out);
+
+/**
+ * The date from which it is used (`YYYY-MM-DD`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_usage_date(const struct licstore_reservation *value,
+                                                const char **value_out);
+
+/**
+ * When it was submitted (ISO 8601 UTC). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_submitted_at(const struct licstore_reservation *value,
+                                                  const char **value_out);
+
+/**
+ * Who submitted it. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_submitted_by(const struct licstore_reservation *value,
+                                                  const char **value_out);
+
+/**
+ * The status as of the store's clock, a `licstore_reservation_statuses` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_status(const struct licstore_reservation *value,
+                                            uint32_t *value_out);
+
+/**
+ * Until when it can be cancelled (submitted_at + 72 hours, ISO 8601 UTC). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_cancellable_until(const struct licstore_reservation *value,
+                                                       const char **value_out);
+
+/**
+ * When it was cancelled or committed (ISO 8601 UTC), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_reservation`; the outputs are NULL or writable.
+ */
+licstore_result licstore_reservation_closed_at(const struct licstore_reservation *value,
+                                               const char **value_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -144,6 +144,11 @@ impl<T> Out<T> {
         (!p.is_null()).then_some(Out(p))
     }
 
+    /// The checked, non-NULL pointer (for outputs written piecewise, like a caller's buffer).
+    pub(crate) fn into_ptr(self) -> *mut T {
+        self.0
+    }
+
     /// Writes the value.
     ///
     /// # Safety

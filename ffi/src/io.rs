@@ -44,7 +44,7 @@ pub struct licstore_import_report {
     pub rejected: u64,
 }
 
-fn import_mode(mode: u32) -> Result<ImportMode> {
+pub(crate) fn import_mode(mode: u32) -> Result<ImportMode> {
     match mode {
         m if m == licstore_import_mode::AllOrNothing as u32 => Ok(ImportMode::AllOrNothing),
         m if m == licstore_import_mode::SkipInvalid as u32 => Ok(ImportMode::SkipInvalid),
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn licstore_customers_import_csv(
 }
 
 /// Writes a file through a temporary sibling that replaces `path` only on success.
-fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     store: &mut Store,
     f: impl FnOnce(&mut Store, &mut dyn Write) -> Result<u64>,

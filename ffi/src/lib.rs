@@ -2,7 +2,7 @@
 //!
 //! Conventions (docs/c-api.md has the full text):
 //! - Opaque handles (`licstore_store`, `licstore_customer`, `licstore_customer_list`,
-//!   `licstore_query`) are made by `_open`/`_get`/`_prepare`-style functions and freed with their
+//!   `licstore_query`, and the volume-licensing handles of `volume_types`) are made by `_open`/`_get`/`_prepare`-style functions and freed with their
 //!   `_free`; `_free(NULL)` is a no-op.
 //! - Handle first, then inputs, then `*_out` outputs, written only on success.
 //! - Every fallible function returns a `licstore_result`; `licstore_last_error_message()` says
@@ -17,13 +17,18 @@
 // Declared in the order the header presents them.
 mod boundary;
 pub mod customers;
+pub mod enums;
 pub mod error;
+mod handles;
 pub mod io;
 pub mod query;
 pub mod store;
+pub mod volume;
+pub mod volume_types;
 
 pub use customers::{licstore_customer, licstore_customer_list};
 pub use error::licstore_result;
 pub use io::{licstore_import_mode, licstore_import_report};
 pub use query::{licstore_column_type, licstore_query};
 pub use store::licstore_store;
+pub use volume::licstore_new_entitlement;

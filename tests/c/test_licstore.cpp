@@ -149,6 +149,85 @@ bool contains(const std::string &s, const char *needle) { return s.find(needle) 
 
 }  // namespace
 
+// Volume licensing from C++: a MAK through RAII handles, proxy activation from a
+// std::vector<std::string>, a refused activation leaves the key as it was, the license summary.
+using KeyPtr = std::unique_ptr<licstore_product_key, Deleter<licstore_product_key, licstore_product_key_free>>;
+using ActivationListPtr =
+    std::unique_ptr<licstore_key_activation_list, Deleter<licstore_key_activation_list, licstore_key_activation_list_free>>;
+using SummaryPtr =
+    std::unique_ptr<licstore_summary_line_list, Deleter<licstore_summary_line_list, licstore_summary_line_list_free>>;
+
+int64_t available(const licstore_store *store, int64_t key_id) {
+  licstore_product_key *raw = nullptr;
+  ok(licstore_product_keys_get(store, key_id, &raw));
+  KeyPtr key(raw);
+  int64_t v = 0;
+  int32_t present = 0;
+  ok(licstore_product_key_activations_available(key.get(), &v, &present));
+  return present ? v : -1;
+}
+
+void test_volume() {
+  licstore_store *raw = nullptr;
+  ok(licstore_store_open_in_memory(&raw));
+  StorePtr store(raw);
+  ok(licstore_store_set_clock(store.get(), "2025-06-01T12:00:00Z"));
+  ok(licstore_customers_add(store.get(), "Contoso", nullptr, nullptr, nullptr));
+  ok(licstore_licensing_ids_add(store.get(), "E1", "Contoso", LICSTORE_PROGRAM_ENTERPRISE, nullptr,
+                                nullptr, nullptr, "2024-01-01", "2027-12-31", nullptr));
+  ok(licstore_products_add(store.get(), "Visio", "2021", LICSTORE_POOL_APPLICATIONS, nullptr));
+  licstore_new_entitlement line{};
+  line.licensing_id = "E1";
+  line.family = "Visio";
+  line.version = "2021";
+  line.quantity = 3;
+  line.kind = LICSTORE_ENTITLEMENT_KIND_FULL;
+  line.order_date = "2025-01-15";
+  ok(licstore_entitlements_add(store.get(), &line, nullptr));
+  const int64_t limit = 4;
+  licstore_product_key *k = nullptr;
+  ok(licstore_product_keys_add(store.get(), "E1", "Visio 2021", "BCDFG-HJKMN-PQRTV-WXY23-46789",
+                               LICSTORE_KEY_TYPE_MAK, &limit, 0, &k));
+  KeyPtr key(k);
+  int64_t id = 0;
+  ok(licstore_product_key_id(key.get(), &id));
+
+  std::vector<std::string> names = {"VIS-1", "VIS-2", "VIS-3"};
+  std::vector<const char *> machines;
+  for (const auto &n : names) machines.push_back(n.c_str());
+  licstore_key_activation_list *l = nullptr;
+  ok(licstore_key_proxy_activate(store.get(), id, machines.data(), machines.size(), &l));
+  ActivationListPtr list(l);
+  size_t n = 0;
+  ok(licstore_key_activation_list_len(list.get(), &n));
+  CHECK(n == 3);
+  CHECK(available(store.get(), id) == 1);
+
+  // Two more would pass the limit: refused, nothing recorded, the output untouched.
+  licstore_key_activation_list *untouched = nullptr;
+  const char *two[] = {"VIS-4", "VIS-5"};
+  CHECK(licstore_key_proxy_activate(store.get(), id, two, 2, &untouched) ==
+        LICSTORE_ACTIVATION_LIMIT_REACHED);
+  CHECK(untouched == nullptr);
+  CHECK(available(store.get(), id) == 1);
+  ok(licstore_key_activate(store.get(), id, "VIS-4", nullptr));
+  CHECK(available(store.get(), id) == 0);
+
+  licstore_summary_line_list *sl = nullptr;
+  ok(licstore_license_summary(store.get(), "Contoso", nullptr, nullptr, 0, &sl));
+  SummaryPtr summary(sl);
+  ok(licstore_summary_line_list_len(summary.get(), &n));
+  CHECK(n == 1);
+  const licstore_summary_line *first = nullptr;
+  ok(licstore_summary_line_list_get(summary.get(), 0, &first));
+  int64_t shortfall = 0;
+  ok(licstore_summary_line_shortfall(first, &shortfall));
+  CHECK(shortfall == 1);  // 3 licenses, 4 activations
+  uint32_t kind = 99;
+  CHECK(licstore_entitlement_kind(nullptr, &kind) == LICSTORE_INVALID_ARGUMENT);
+  CHECK(kind == 99);
+}
+
 int main() {
   char dir[] = "/tmp/licstore-cpp-XXXXXX";
   if (mkdtemp(dir) == nullptr) return 2;
@@ -240,6 +319,8 @@ int main() {
       CHECK(done[0] && done[1] && done[2]);
       CHECK(store.count() == 32);
     }
+
+    test_volume();
   } catch (const Error &e) {
     ++failed;
     std::fprintf(stderr, "FAIL: unexpected %s: %s\n", licstore_result_name(e.code()), e.what());

@@ -544,7 +544,6 @@ class Store:
         as_of: date | None = None,
         licensing_ids: Sequence[str] | None = None,
     ) -> LicenseSummary: ...
-    def refresh_volume(self) -> None: ...
     def add_product_key(
         self,
         licensing_id: str,

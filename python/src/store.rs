@@ -805,12 +805,6 @@ impl PyStore {
         Ok(PyLicenseSummary::new(name, day, lines))
     }
 
-    /// Brings the ``license_summary`` view and reservation statuses up to the store's clock.
-    /// ``sql()`` does this itself; call it before reading the file with another SQLite client.
-    fn refresh_volume(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| s.refresh_volume())
-    }
-
     /// Adds a product key and returns it, masked. ``key_type`` is ``MAK``, ``KMS``, ``VLK``,
     /// ``Setup``, ``OSA`` or ``Retail``; a MAK needs ``activation_limit`` (others refuse one) and
     /// may carry ``baseline_used`` activations made before the store recorded any. Errors show

@@ -251,6 +251,12 @@ def test_license_summary_to_pandas_matches_the_view(ea: licstore.Store) -> None:
     assert df.loc[1, "shortfall"] == 2 and df.loc[0, "as_of"] == pd.Timestamp(TODAY)
     view = ea.sql("SELECT * FROM license_summary WHERE customer = ? ORDER BY family, version", ["Contoso"])
     pd.testing.assert_frame_equal(df, view.to_pandas())
+    # Any other date: the view's table-valued form computes the same.
+    after_sa = ea.license_summary("Contoso", as_of=date(2025, 3, 1)).to_pandas()
+    view = ea.sql("SELECT * FROM license_summary('2025-03-01') WHERE customer = ? ORDER BY family, version",
+                  ["Contoso"])
+    pd.testing.assert_frame_equal(after_sa, view.to_pandas())
+    assert after_sa.loc[2, "active_sa_quantity"] == 0
     # Before any order only the MAK baseline is deployed (the recorded activation is later).
     before = ea.license_summary("Contoso", as_of=date(2000, 1, 1))
     assert [cells(x) for x in before] == [("Office Standard", "2021", 0, 0, 0, 0, 7, -7)]

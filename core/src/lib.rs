@@ -22,6 +22,7 @@ pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod io;
+pub mod online;
 pub mod query;
 mod refs;
 pub mod store;
@@ -31,6 +32,12 @@ pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
+pub use online::{
+    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,
+    CatalogSku, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
+    ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter, SubscriberStatus,
+    SubscriberUpdate, Targets, Units,
+};
 pub use query::{InterruptHandle, Params, QueryOptions, QueryResult, RowSink, Value, ValueRef};
 pub use store::{Clock, Store};
 

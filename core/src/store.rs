@@ -30,7 +30,10 @@ pub const APPLICATION_ID: i32 = 0x4C69_6353;
 
 /// The schema migrations, in order. Migration `i` takes `user_version` from `i` to `i + 1`.
 /// Never edit a migration that has shipped: add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../sql/0001_init.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../sql/0001_init.sql"),
+    include_str!("../sql/0002_online.sql"),
+];
 
 /// The schema migrations this build knows, in order (for tests that build old stores).
 pub fn migrations() -> &'static [&'static str] {

@@ -941,3 +941,6 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

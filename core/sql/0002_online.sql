@@ -84,9 +84,9 @@ CREATE TABLE group_member (
     PRIMARY KEY (group_id, subscriber_id)
 ) STRICT, WITHOUT ROWID;
 
--- One held license. `disabled_plans` is a JSON array of service plan GUIDs.
+-- One held license. `disabled_plans` is a JSON array of service plan GUIDs. Keyed by the pair
+-- (WITHOUT ROWID: one B-tree fewer per assignment, which bulk jobs of 100,000 users feel).
 CREATE TABLE assignment (
-    id              INTEGER PRIMARY KEY,
     subscriber_id   INTEGER NOT NULL REFERENCES subscriber (id),
     sku_ref         INTEGER NOT NULL REFERENCES sku (id),
     assigned_at     TEXT NOT NULL,
@@ -95,8 +95,8 @@ CREATE TABLE assignment (
     source          TEXT NOT NULL DEFAULT 'direct',
     assigned_by     TEXT NOT NULL,
     job_id          INTEGER,
-    UNIQUE (subscriber_id, sku_ref)
-) STRICT;
+    PRIMARY KEY (subscriber_id, sku_ref)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX assignment_sku ON assignment (sku_ref);
 CREATE INDEX assignment_expiry ON assignment (expires_at) WHERE expires_at IS NOT NULL;
 
@@ -113,8 +113,8 @@ CREATE TABLE assignment_interval (
     removed_by      TEXT,
     job_id          INTEGER
 ) STRICT;
-CREATE INDEX assignment_interval_sku ON assignment_interval (sku_ref, from_at);
-CREATE INDEX assignment_interval_open ON assignment_interval (subscriber_id, sku_ref) WHERE to_at IS NULL;
+-- One index serves both closing a user's open interval and "who held SKU k on date D".
+CREATE INDEX assignment_interval_sku ON assignment_interval (sku_ref, subscriber_id);
 
 -- Rules between SKUs (by SKU GUID, valid for every customer):
 --   requires:   sku_id needs one of the rows' other_sku_id (alternatives);
@@ -145,14 +145,14 @@ CREATE TABLE job (
 ) STRICT;
 
 CREATE TABLE job_item (
-    id              INTEGER PRIMARY KEY,
     job_id          INTEGER NOT NULL REFERENCES job (id),
+    item            INTEGER NOT NULL,            -- 1-based, in run order
     subject         TEXT NOT NULL,               -- the user principal name as given
     outcome         TEXT NOT NULL CHECK (outcome IN ('ok', 'skipped', 'error')),
     code            TEXT,                        -- ErrorCode name, or AlreadyAssigned / NotAssigned
-    message         TEXT
-) STRICT;
-CREATE INDEX job_item_job ON job_item (job_id, outcome);
+    message         TEXT,
+    PRIMARY KEY (job_id, item)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE phone_number (
     id              INTEGER PRIMARY KEY,

@@ -131,7 +131,7 @@ DROP VIEW IF EXISTS job_items;
 CREATE VIEW job_items AS
 SELECT
     i.job_id   AS job_id,
-    i.id       AS item,
+    i.item     AS item,
     i.subject  AS user_principal_name,
     i.outcome  AS outcome,
     i.code     AS code,

@@ -200,6 +200,7 @@ impl Store {
                 )));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "cache_size", -65536)?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut self.conn, version, Self::END_VERSION)

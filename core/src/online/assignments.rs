@@ -807,16 +807,114 @@ fn op_kind(op: &BulkOp) -> &'static str {
     }
 }
 
+/// Rows for one table, written with multi-row `INSERT ... VALUES (...), (...)` statements of up
+/// to [`Batch::ROWS`] rows: one statement per hundred rows instead of one per row is what makes a
+/// 100,000-user job fit in its time budget.
+struct Batch {
+    table: &'static str,
+    cols: &'static [&'static str],
+    values: Vec<rusqlite::types::Value>,
+}
+
+impl Batch {
+    const ROWS: usize = 100;
+
+    fn new(table: &'static str, cols: &'static [&'static str]) -> Batch {
+        Batch {
+            table,
+            cols,
+            values: Vec::with_capacity(Self::ROWS * cols.len()),
+        }
+    }
+
+    fn push<const N: usize>(
+        &mut self,
+        tx: &Connection,
+        row: [rusqlite::types::Value; N],
+    ) -> Result<()> {
+        debug_assert_eq!(N, self.cols.len());
+        self.values.extend(row);
+        if self.values.len() >= Self::ROWS * self.cols.len() {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &Connection) -> Result<()> {
+        let n = self.values.len() / self.cols.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let one = format!("({})", vec!["?"; self.cols.len()].join(","));
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.table,
+            self.cols.join(", "),
+            vec![one; n].join(",")
+        );
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(self.values.drain(..)))?;
+        Ok(())
+    }
+}
+
 struct Writer<'a> {
     ctx: &'a WriteCtx<'a>,
     job_id: Option<i64>,
     reason: &'static str,
     /// One audit row per change (single-user calls) or none (jobs audit once).
     audit_each: bool,
+    assignments: Batch,
+    intervals: Batch,
 }
 
-impl Writer<'_> {
-    fn apply(&self, st: &State, r: &Resolved, s: &Step) -> Result<()> {
+impl<'a> Writer<'a> {
+    fn new(
+        ctx: &'a WriteCtx<'a>,
+        job_id: Option<i64>,
+        reason: &'static str,
+        audit_each: bool,
+    ) -> Writer<'a> {
+        Writer {
+            ctx,
+            job_id,
+            reason,
+            audit_each,
+            assignments: Batch::new(
+                "assignment",
+                &[
+                    "subscriber_id",
+                    "sku_ref",
+                    "assigned_at",
+                    "expires_at",
+                    "disabled_plans",
+                    "source",
+                    "assigned_by",
+                    "job_id",
+                ],
+            ),
+            intervals: Batch::new(
+                "assignment_interval",
+                &[
+                    "subscriber_id",
+                    "sku_ref",
+                    "from_at",
+                    "start_reason",
+                    "assigned_by",
+                    "job_id",
+                ],
+            ),
+        }
+    }
+
+    /// Writes the rows still buffered.
+    fn finish(mut self) -> Result<()> {
+        self.assignments.flush(self.ctx.tx)?;
+        self.intervals.flush(self.ctx.tx)
+    }
+
+    fn apply(&mut self, st: &State, r: &Resolved, s: &Step) -> Result<()> {
+        use rusqlite::types::Value as V;
         let tx = self.ctx.tx;
         let u = &st.users[s.user];
         if let Some(l) = &s.set_loc {
@@ -825,6 +923,7 @@ impl Writer<'_> {
             )?
             .execute(params![u.id, l, self.ctx.now])?;
         }
+        // Removals go straight to the table (an addition never targets the same user and SKU).
         for &x in &s.remove {
             remove_row(self.ctx, u.id, st.skus[x].id, self.reason, self.job_id)?;
             if self.audit_each {
@@ -837,18 +936,37 @@ impl Writer<'_> {
                 )?;
             }
         }
+        let now = || V::Text(self.ctx.now.clone());
+        let job = || self.job_id.map_or(V::Null, V::Integer);
         for &a in &s.add {
-            let disabled = serde_json::to_string(r.disabled.get(&a).map_or(&[][..], |v| v))?;
-            tx.prepare_cached(
-                "INSERT INTO assignment (subscriber_id, sku_ref, assigned_at, expires_at, disabled_plans, source, assigned_by, job_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'direct', ?6, ?7)",
-            )?
-            .execute(params![u.id, st.skus[a].id, self.ctx.now, r.expires_at, disabled, self.ctx.actor, self.job_id])?;
-            tx.prepare_cached(
-                "INSERT INTO assignment_interval (subscriber_id, sku_ref, from_at, start_reason, assigned_by, job_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![u.id, st.skus[a].id, self.ctx.now, self.reason, self.ctx.actor, self.job_id])?;
+            let disabled = match r.disabled.get(&a) {
+                Some(v) => serde_json::to_string(v)?,
+                None => "[]".to_string(),
+            };
+            self.assignments.push(
+                tx,
+                [
+                    V::Integer(u.id),
+                    V::Integer(st.skus[a].id),
+                    now(),
+                    r.expires_at.clone().map_or(V::Null, V::Text),
+                    V::Text(disabled),
+                    V::Text("direct".into()),
+                    V::Text(self.ctx.actor.to_string()),
+                    job(),
+                ],
+            )?;
+            self.intervals.push(
+                tx,
+                [
+                    V::Integer(u.id),
+                    V::Integer(st.skus[a].id),
+                    now(),
+                    V::Text(self.reason.into()),
+                    V::Text(self.ctx.actor.to_string()),
+                    job(),
+                ],
+            )?;
             if self.audit_each {
                 self.ctx.audit(
                     "assignment.add",
@@ -880,7 +998,7 @@ pub(crate) fn remove_row(
     ctx.tx
         .prepare_cached(
             "UPDATE assignment_interval SET to_at = ?3, end_reason = ?4, removed_by = ?5 \
-             WHERE subscriber_id = ?1 AND sku_ref = ?2 AND to_at IS NULL",
+             WHERE sku_ref = ?2 AND subscriber_id = ?1 AND to_at IS NULL",
         )?
         .execute(params![subscriber_id, sku_ref, ctx.now, reason, ctx.actor])?;
     let _ = job_id; // the interval keeps the job that opened it; closing is by time and reason
@@ -904,13 +1022,33 @@ fn insert_job(
     Ok(ctx.tx.last_insert_rowid())
 }
 
-fn insert_item(ctx: &WriteCtx<'_>, job: i64, it: &ItemResult) -> Result<()> {
-    ctx.tx
-        .prepare_cached(
-            "INSERT INTO job_item (job_id, subject, outcome, code, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![job, it.subject, it.outcome.as_str(), it.code, it.message])?;
-    Ok(())
+fn item_batch() -> Batch {
+    Batch::new(
+        "job_item",
+        &["job_id", "item", "subject", "outcome", "code", "message"],
+    )
+}
+
+/// Buffers job item number `n` (1-based, in run order).
+fn insert_item(
+    tx: &Connection,
+    batch: &mut Batch,
+    job: i64,
+    n: usize,
+    it: &ItemResult,
+) -> Result<()> {
+    use rusqlite::types::Value as V;
+    batch.push(
+        tx,
+        [
+            V::Integer(job),
+            V::Integer(n as i64 + 1),
+            V::Text(it.subject.clone()),
+            V::Text(it.outcome.as_str().into()),
+            it.code.clone().map_or(V::Null, V::Text),
+            it.message.clone().map_or(V::Null, V::Text),
+        ],
+    )
 }
 
 fn finish_job(
@@ -1115,18 +1253,16 @@ impl Store {
                 JobStatus::Running,
                 rerun_of,
             )?;
-            let w = Writer {
-                ctx,
-                job_id: Some(job),
-                reason: op_kind(&req.op),
-                audit_each: false,
-            };
+            let mut w = Writer::new(ctx, Some(job), op_kind(&req.op), false);
             for s in &steps {
                 w.apply(&st, &r, s)?;
             }
-            for it in &items {
-                insert_item(ctx, job, it)?;
+            w.finish()?;
+            let mut batch = item_batch();
+            for (n, it) in items.iter().enumerate() {
+                insert_item(ctx.tx, &mut batch, job, n, it)?;
             }
+            batch.flush(ctx.tx)?;
             let status = if c.2 > 0 {
                 JobStatus::FinishedWithException
             } else {
@@ -1165,9 +1301,11 @@ impl Store {
                         JobStatus::Running,
                         rerun_of,
                     )?;
-                    for it in &items {
-                        insert_item(ctx, job, it)?;
+                    let mut batch = item_batch();
+                    for (n, it) in items.iter().enumerate() {
+                        insert_item(ctx.tx, &mut batch, job, n, it)?;
                     }
+                    batch.flush(ctx.tx)?;
                     finish_job(ctx, job, JobStatus::Failed, (0, 0, items.len() as u64))?;
                     Ok(job)
                 })?;
@@ -1199,7 +1337,7 @@ impl Store {
         let upns: Vec<String> = self
             .conn()
             .prepare_cached(
-                "SELECT subject FROM job_item WHERE job_id = ?1 AND outcome = 'error' ORDER BY id",
+                "SELECT subject FROM job_item WHERE job_id = ?1 AND outcome = 'error' ORDER BY item",
             )?
             .query_map([job_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -1243,7 +1381,7 @@ impl Store {
         self.job(job_id)?;
         Ok(self
             .conn()
-            .prepare_cached("SELECT subject, outcome, code, message FROM job_item WHERE job_id = ?1 ORDER BY id")?
+            .prepare_cached("SELECT subject, outcome, code, message FROM job_item WHERE job_id = ?1 ORDER BY item")?
             .query_map([job_id], |r| {
                 let o: String = r.get(1)?;
                 Ok(ItemResult {
@@ -1308,13 +1446,9 @@ impl Store {
             let r = resolve(ctx.tx, &st, &ctx.now, op)?;
             match evaluate(&mut st, &r, 0) {
                 Eval::Apply(s) => {
-                    Writer {
-                        ctx,
-                        job_id: None,
-                        reason: op_kind(op),
-                        audit_each: true,
-                    }
-                    .apply(&st, &r, &s)?;
+                    let mut w = Writer::new(ctx, None, op_kind(op), true);
+                    w.apply(&st, &r, &s)?;
+                    w.finish()?;
                     Ok(true)
                 }
                 Eval::Skip(..) => Ok(false),
@@ -1363,17 +1497,20 @@ impl Store {
                     "SELECT a.subscriber_id, a.sku_ref, s.user_principal_name, coalesce(cs.display_name, k.sku_part_number) \
                      FROM assignment a JOIN subscriber s ON s.id = a.subscriber_id JOIN sku k ON k.id = a.sku_ref \
                      LEFT JOIN catalog_sku cs ON cs.sku_id = k.sku_id \
-                     WHERE a.expires_at IS NOT NULL AND a.expires_at <= ?1 ORDER BY a.id",
+                     WHERE a.expires_at IS NOT NULL AND a.expires_at <= ?1 ORDER BY a.expires_at, a.subscriber_id, a.sku_ref",
                 )?
                 .query_map([&t], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             let params_json = serde_json::json!({ "now": t }).to_string();
             let job = insert_job(ctx, None, "expire", &params_json, JobStatus::Running, None)?;
-            for (sid, sref, upn, name) in &rows {
+            let mut batch = item_batch();
+            for (n, (sid, sref, upn, name)) in rows.iter().enumerate() {
                 remove_row(ctx, *sid, *sref, "expire", Some(job))?;
                 insert_item(
-                    ctx,
+                    ctx.tx,
+                    &mut batch,
                     job,
+                    n,
                     &ItemResult {
                         subject: upn.clone(),
                         outcome: ItemOutcome::Ok,
@@ -1382,6 +1519,7 @@ impl Store {
                     },
                 )?;
             }
+            batch.flush(ctx.tx)?;
             let n = rows.len() as u64;
             finish_job(ctx, job, JobStatus::Finished, (n, 0, 0))?;
             Ok(BulkOutcome {

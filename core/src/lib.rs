@@ -31,6 +31,7 @@ pub mod validate;
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
+pub use io::graph_skus::{SkuChange, SkuChangeKind};
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use online::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,

@@ -11,6 +11,7 @@
 //! exactly what a user can query.
 
 pub mod customers;
+pub mod graph_skus;
 pub mod ms_catalog;
 
 use std::io::{Read, Write};

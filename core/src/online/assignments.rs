@@ -38,7 +38,16 @@ pub struct AssignOptions {
     pub usage_location: Option<String>,
     /// Service plans (GUIDs) to switch off; each must belong to one of the SKUs assigned.
     pub disabled_plans: Vec<String>,
+    /// Give a user who receives a voice-capable SKU (one that includes the [`VOICE_PLAN`]
+    /// service plan) and has no phone number the customer's next available number; a user for
+    /// whom none is left fails with `NumberUnavailable`.
+    #[serde(default)]
+    pub take_number: bool,
 }
+
+/// The service plan that makes a SKU voice-capable: Microsoft Teams Phone System (`MCOEV`),
+/// included in Teams Phone Standard, Microsoft 365 E5, Business Voice and the like.
+pub const VOICE_PLAN: &str = "MCOEV";
 
 /// Which users a bulk run targets (all of one customer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,6 +307,7 @@ struct SkuSt {
     capacity: i64,
     assigned: i64,
     plans: HashSet<String>,
+    voice: bool,
 }
 
 struct UserSt {
@@ -318,6 +328,31 @@ struct State {
     blocked: HashMap<usize, HashSet<String>>,
     users: Vec<UserSt>,
     by_upn: HashMap<String, usize>,
+    /// The customer's available numbers (in order) and the users holding one; loaded only
+    /// when a run may hand out numbers.
+    numbers: Option<NumberPool>,
+}
+
+struct NumberPool {
+    free: std::collections::VecDeque<(i64, String)>,
+    holders: HashSet<i64>,
+}
+
+fn load_numbers(conn: &Connection, st: &mut State) -> Result<()> {
+    let free = conn
+        .prepare_cached(
+            "SELECT id, number FROM phone_number WHERE customer_id = ?1 AND status = 'Available' ORDER BY number",
+        )?
+        .query_map([st.customer_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let holders = conn
+        .prepare_cached(
+            "SELECT subscriber_id FROM phone_number WHERE customer_id = ?1 AND subscriber_id IS NOT NULL",
+        )?
+        .query_map([st.customer_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    st.numbers = Some(NumberPool { free, holders });
+    Ok(())
 }
 
 enum Scope {
@@ -337,6 +372,7 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
         blocked: HashMap::new(),
         users: vec![],
         by_upn: HashMap::new(),
+        numbers: None,
     };
     {
         let mut q = conn.prepare_cached(
@@ -355,15 +391,17 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
                 capacity: r.get(4)?,
                 assigned: r.get(5)?,
                 plans: HashSet::new(),
+                voice: false,
             });
         }
         let mut q = conn.prepare_cached(
-            "SELECT k.id, p.plan_id FROM sku k JOIN catalog_plan p ON p.sku_id = k.sku_id WHERE k.customer_id = ?1",
+            "SELECT k.id, p.plan_id, p.plan_name = ?2 FROM sku k JOIN catalog_plan p ON p.sku_id = k.sku_id WHERE k.customer_id = ?1",
         )?;
-        let mut rows = q.query([c.id])?;
+        let mut rows = q.query(params![c.id, VOICE_PLAN])?;
         while let Some(r) = rows.next()? {
             let i = st.by_ref[&r.get::<_, i64>(0)?];
             st.skus[i].plans.insert(r.get(1)?);
+            st.skus[i].voice |= r.get::<_, bool>(2)?;
         }
     }
     let by_guid: HashMap<String, usize> = st
@@ -463,6 +501,7 @@ struct Resolved {
     usage_location: Option<String>,
     /// Disabled plans per SKU index.
     disabled: HashMap<usize, Vec<String>>,
+    take_number: bool,
 }
 
 fn resolve_skus(conn: &Connection, st: &State, keys: &[String]) -> Result<Vec<usize>> {
@@ -549,6 +588,7 @@ fn resolve(conn: &Connection, st: &State, now: &str, op: &BulkOp) -> Result<Reso
         expires_at,
         usage_location,
         disabled,
+        take_number: opts.take_number,
     })
 }
 
@@ -643,6 +683,7 @@ struct Step {
     add: Vec<usize>,
     remove: Vec<usize>,
     set_loc: Option<String>,
+    number: Option<(i64, String)>,
 }
 
 enum Eval {
@@ -776,6 +817,26 @@ fn evaluate(st: &mut State, r: &Resolved, ui: usize) -> Eval {
             );
         }
     }
+    let mut number = None;
+    if r.take_number && add.iter().any(|&a| st.skus[a].voice) {
+        let uid = st.users[ui].id;
+        if let Some(pool) = st.numbers.as_mut() {
+            if !pool.holders.contains(&uid) {
+                match pool.free.pop_front() {
+                    Some(n) => {
+                        pool.holders.insert(uid);
+                        number = Some(n);
+                    }
+                    None => {
+                        return Eval::Fail(
+                            ErrorCode::NumberUnavailable,
+                            "no phone number is available in the customer's inventory".into(),
+                        )
+                    }
+                }
+            }
+        }
+    }
     for &x in &remove {
         st.skus[x].assigned -= 1;
     }
@@ -792,6 +853,7 @@ fn evaluate(st: &mut State, r: &Resolved, ui: usize) -> Eval {
         add,
         remove,
         set_loc,
+        number,
     })
 }
 
@@ -922,6 +984,14 @@ impl<'a> Writer<'a> {
                 "UPDATE subscriber SET usage_location = ?2, updated_at = ?3 WHERE id = ?1",
             )?
             .execute(params![u.id, l, self.ctx.now])?;
+        }
+        if let Some((nid, _)) = &s.number {
+            tx.prepare_cached(
+                "UPDATE phone_number SET status = 'Assigned', subscriber_id = ?2, updated_at = ?3, \
+                 assigned_name = (SELECT coalesce(display_name, user_principal_name) FROM subscriber WHERE id = ?2) \
+                 WHERE id = ?1",
+            )?
+            .execute(params![nid, u.id, self.ctx.now])?;
         }
         // Removals go straight to the table (an addition never targets the same user and SKU).
         for &x in &s.remove {
@@ -1175,6 +1245,9 @@ impl Store {
         let now = format_ts(self.now());
         let mut st = load_state(conn, &req.customer, Scope::Customer)?;
         let r = resolve(conn, &st, &now, &req.op)?;
+        if r.take_number {
+            load_numbers(conn, &mut st)?;
+        }
         let targets = resolve_targets(conn, &st, &req.targets)?;
         let mut skus = Vec::new();
         let initial: Vec<i64> = st.skus.iter().map(|s| s.assigned).collect();
@@ -1239,6 +1312,9 @@ impl Store {
         let res = self.write(|ctx| {
             let mut st = load_state(ctx.tx, &req.customer, Scope::Customer)?;
             let r = resolve(ctx.tx, &st, &ctx.now, &req.op)?;
+            if r.take_number {
+                load_numbers(ctx.tx, &mut st)?;
+            }
             let targets = resolve_targets(ctx.tx, &st, &req.targets)?;
             let (steps, items) = run_eval(&mut st, &r, &targets);
             let c = counts(&items);
@@ -1444,6 +1520,9 @@ impl Store {
             let (sid, sub) = require_subscriber(ctx.tx, upn)?;
             let mut st = load_state(ctx.tx, &sub.customer, Scope::User(sid))?;
             let r = resolve(ctx.tx, &st, &ctx.now, op)?;
+            if r.take_number {
+                load_numbers(ctx.tx, &mut st)?;
+            }
             match evaluate(&mut st, &r, 0) {
                 Eval::Apply(s) => {
                     let mut w = Writer::new(ctx, None, op_kind(op), true);

@@ -944,3 +944,142 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+// ---------------------------------------------------------------------------------------------
+// Number inventory
+// ---------------------------------------------------------------------------------------------
+
+/// Validates an E.164 phone number (`+` and 7 to 15 digits, no leading zero); spaces, dashes,
+/// dots and parentheses are removed first.
+pub fn validate_e164(value: &str) -> Result<String> {
+    let v: String = value
+        .chars()
+        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')')))
+        .collect();
+    let digits = v.strip_prefix('+').unwrap_or("");
+    if (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+    {
+        Ok(v)
+    } else {
+        Err(Error::invalid(
+            "phone number",
+            value,
+            "must be an E.164 number such as +14255550100",
+        ))
+    }
+}
+
+fn number_row(conn: &Connection, number: &str) -> Result<(i64, i64, String, Option<i64>)> {
+    let n = validate_e164(number)?;
+    conn.prepare_cached(
+        "SELECT id, customer_id, status, subscriber_id FROM phone_number WHERE number = ?1",
+    )?
+    .query_row([&n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .optional()?
+    .ok_or_else(|| Error::not_found("phone number", number))
+}
+
+impl Store {
+    /// Adds numbers to a customer's inventory as Available (all or nothing; a number already
+    /// in the store is an error naming it).
+    pub fn add_numbers(&mut self, customer: &str, numbers: &[&str]) -> Result<u64> {
+        let valid: Vec<String> = numbers
+            .iter()
+            .map(|n| validate_e164(n))
+            .collect::<Result<_>>()?;
+        self.write(|ctx| {
+            let c = customers::require(ctx.tx, customer)?;
+            for n in &valid {
+                let r = ctx
+                    .tx
+                    .prepare_cached(
+                        "INSERT INTO phone_number (customer_id, number, status, updated_at) VALUES (?1, ?2, 'Available', ?3)",
+                    )?
+                    .execute(params![c.id, n, ctx.now]);
+                if let Err(rusqlite::Error::SqliteFailure(e, _)) = &r {
+                    if e.code == rusqlite::ffi::ErrorCode::ConstraintViolation {
+                        return Err(Error::AlreadyExists {
+                            entity: "phone number",
+                            key: n.clone(),
+                        });
+                    }
+                }
+                r?;
+            }
+            ctx.audit(
+                "number.add",
+                "customer",
+                &c.name,
+                None,
+                Some(&serde_json::json!({ "numbers": valid })),
+            )?;
+            Ok(valid.len() as u64)
+        })
+    }
+
+    /// Gives a user a number: the one named (which must be Available or Reserved) or the
+    /// customer's next Available one. Returns the number.
+    pub fn assign_number(&mut self, upn: &str, number: Option<&str>) -> Result<String> {
+        self.write(|ctx| {
+            let (sid, sub) = require_subscriber(ctx.tx, upn)?;
+            if sub.status == SubscriberStatus::Offboarded {
+                return Err(Error::violation(ErrorCode::UserOffboarded, upn, "the user has been offboarded"));
+            }
+            let c = customers::require(ctx.tx, &sub.customer)?;
+            let (id, n) = match number {
+                Some(num) => {
+                    let (id, cid, status, _) = number_row(ctx.tx, num)?;
+                    if cid != c.id || status == "Assigned" {
+                        return Err(Error::violation(
+                            ErrorCode::NumberUnavailable,
+                            num,
+                            "the number is assigned already or belongs to another customer",
+                        ));
+                    }
+                    (id, validate_e164(num)?)
+                }
+                None => ctx
+                    .tx
+                    .prepare_cached(
+                        "SELECT id, number FROM phone_number WHERE customer_id = ?1 AND status = 'Available' ORDER BY number LIMIT 1",
+                    )?
+                    .query_row([c.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .ok_or_else(|| {
+                        Error::violation(
+                            ErrorCode::NumberUnavailable,
+                            upn,
+                            format!("customer {:?} has no available number", c.name),
+                        )
+                    })?,
+            };
+            ctx.tx.execute(
+                "UPDATE phone_number SET status = 'Assigned', subscriber_id = ?2, assigned_name = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, sid, sub.display_name.clone().unwrap_or_else(|| sub.user_principal_name.clone()), ctx.now],
+            )?;
+            ctx.audit("number.assign", "phone_number", &n, None, Some(&serde_json::json!({ "user": sub.user_principal_name })))?;
+            Ok(n)
+        })
+    }
+
+    /// Sets a number's status: `Available` (releases it from its user) or `Reserved`.
+    pub fn set_number_status(&mut self, number: &str, status: &str) -> Result<()> {
+        let st = pick("number status", status, &["Available", "Reserved"])?;
+        self.write(|ctx| {
+            let (id, _, before, _) = number_row(ctx.tx, number)?;
+            ctx.tx.execute(
+                "UPDATE phone_number SET status = ?2, subscriber_id = NULL, assigned_name = NULL, updated_at = ?3 WHERE id = ?1",
+                params![id, st, ctx.now],
+            )?;
+            ctx.audit(
+                "number.status",
+                "phone_number",
+                &validate_e164(number)?,
+                Some(&serde_json::json!({ "status": before })),
+                Some(&serde_json::json!({ "status": st })),
+            )
+        })
+    }
+}

@@ -553,3 +553,87 @@ fn filter_targets_expiry_and_offboarding() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn voice_licenses_take_numbers_and_offboarding_returns_them() -> Result<()> {
+    let mut s = fixture()?;
+    s.add_numbers("Contoso", &["+1 425 555 0101", "+14255550100"])?;
+    assert!(s
+        .add_numbers("Contoso", &["0042"])
+        .unwrap_err()
+        .to_string()
+        .contains("0042"));
+    s.update_subscriber(
+        "u0@contoso.com",
+        &SubscriberUpdate {
+            display_name: Some(Some("Ada Lovelace".into())),
+            ..SubscriberUpdate::default()
+        },
+    )?;
+    let base = bulk(
+        "Contoso",
+        Targets::Users(users(3, "u", "contoso.com")),
+        assign(&[E3]),
+        BulkMode::Atomic,
+    );
+    s.run_bulk(&base)?;
+    let voice = BulkOp::Assign {
+        skus: vec![PHONE.into()],
+        options: AssignOptions {
+            take_number: true,
+            ..AssignOptions::default()
+        },
+    };
+    // Three users, two numbers: the third fails with NumberUnavailable (and Phone has 2 seats).
+    let p = s.preview_bulk(&bulk(
+        "Contoso",
+        Targets::Users(users(3, "u", "contoso.com")),
+        voice.clone(),
+        BulkMode::BestEffort,
+    ))?;
+    assert_eq!(p.failures.len(), 1);
+    s.set_sku(&NewSku {
+        customer: "Contoso".into(),
+        sku: PHONE.into(),
+        units: Units {
+            enabled: 3,
+            ..Units::default()
+        },
+        ..NewSku::default()
+    })?;
+    let o = s.run_bulk(&bulk(
+        "Contoso",
+        Targets::Users(users(3, "u", "contoso.com")),
+        voice,
+        BulkMode::BestEffort,
+    ))?;
+    assert_eq!((o.ok, o.failed), (2, 1));
+    assert_eq!(
+        s.job_items(o.job_id)?[2].code.as_deref(),
+        Some("NumberUnavailable")
+    );
+    let r = s.query(
+        "SELECT number, status, user_principal_name, assigned_name FROM numbers ORDER BY number",
+        &Params::None,
+    )?;
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Value::Text("+14255550100".into()),
+            Value::Text("Assigned".into()),
+            Value::Text("u0@contoso.com".into()),
+            Value::Text("Ada Lovelace".into())
+        ]
+    );
+    s.offboard("u0@contoso.com")?;
+    assert_eq!(s.assign_number("u2@contoso.com", None)?, "+14255550100");
+    let e = s.assign_number("u3@contoso.com", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NumberUnavailable);
+    s.set_number_status("+14255550101", "Reserved")?;
+    let r = s.query(
+        "SELECT status FROM numbers WHERE number = '+14255550101'",
+        &Params::None,
+    )?;
+    assert_eq!(r.rows[0][0], Value::Text("Reserved".into()));
+    Ok(())
+}

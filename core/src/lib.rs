@@ -32,6 +32,7 @@ pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
 pub use io::graph_skus::{SkuChange, SkuChangeKind};
+pub use io::m365_users::{UserChange, UserChangeKind, UserSyncDiff};
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use online::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,

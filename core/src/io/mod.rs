@@ -12,6 +12,7 @@
 
 pub mod customers;
 pub mod graph_skus;
+pub mod m365_users;
 pub mod ms_catalog;
 
 use std::io::{Read, Write};

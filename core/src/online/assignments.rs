@@ -1650,3 +1650,131 @@ impl Store {
         })
     }
 }
+
+/// Sets each listed user's licenses to exactly the given SKU GUIDs (a sync), inside the caller's
+/// transaction, as items of `job`: one step per user through the same rules as a bulk `replace`
+/// (best effort: a user that fails keeps what it had). Returns the items, in input order.
+pub(crate) fn set_licenses(
+    ctx: &WriteCtx<'_>,
+    customer: &str,
+    job: i64,
+    wanted: &[(String, Vec<String>)],
+) -> Result<Vec<ItemResult>> {
+    let mut st = load_state(ctx.tx, customer, Scope::Customer)?;
+    let by_guid: HashMap<String, usize> = st
+        .skus
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.guid.clone(), i))
+        .collect();
+    let mut items = Vec::with_capacity(wanted.len());
+    let mut w = Writer::new(ctx, Some(job), "sync", false);
+    for (upn, guids) in wanted {
+        let Some(&ui) = st.by_upn.get(&upn.to_ascii_lowercase()) else {
+            items.push(ItemResult {
+                subject: upn.clone(),
+                outcome: ItemOutcome::Error,
+                code: Some(ErrorCode::UserNotFound.name().into()),
+                message: Some("no user with this principal name in this customer".into()),
+            });
+            continue;
+        };
+        let mut target = Vec::new();
+        let mut missing = Vec::new();
+        for g in guids {
+            match by_guid.get(g) {
+                Some(&i) => target.push(i),
+                None => missing.push(g.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            items.push(ItemResult {
+                subject: st.users[ui].upn.clone(),
+                outcome: ItemOutcome::Error,
+                code: Some(ErrorCode::SkuNotFound.name().into()),
+                message: Some(format!(
+                    "the customer does not subscribe to {}",
+                    missing.join(", ")
+                )),
+            });
+            continue;
+        }
+        let rm: Vec<usize> = st.users[ui]
+            .held
+            .iter()
+            .copied()
+            .filter(|i| !target.contains(i))
+            .collect();
+        let r = Resolved {
+            plan: Plan::Replace(Some(rm), target),
+            expires_at: None,
+            usage_location: None,
+            disabled: HashMap::new(),
+            take_number: false,
+        };
+        let subject = st.users[ui].upn.clone();
+        match evaluate(&mut st, &r, ui) {
+            Eval::Apply(s) => {
+                w.apply(&st, &r, &s)?;
+                items.push(ItemResult {
+                    subject,
+                    outcome: ItemOutcome::Ok,
+                    code: None,
+                    message: Some(format!("licenses: +{} -{}", s.add.len(), s.remove.len())),
+                });
+            }
+            Eval::Skip(..) => items.push(ItemResult {
+                subject,
+                outcome: ItemOutcome::Skipped,
+                code: None,
+                message: Some("licenses unchanged".into()),
+            }),
+            Eval::Fail(code, msg) => items.push(ItemResult {
+                subject,
+                outcome: ItemOutcome::Error,
+                code: Some(code.name().into()),
+                message: Some(msg),
+            }),
+        }
+    }
+    w.finish()?;
+    Ok(items)
+}
+
+/// Creates a running job to which items will be added later ([`finish_items`]).
+pub(crate) fn start_job(
+    ctx: &WriteCtx<'_>,
+    customer_id: i64,
+    kind: &str,
+    parameters: &str,
+) -> Result<i64> {
+    insert_job(
+        ctx,
+        Some(customer_id),
+        kind,
+        parameters,
+        JobStatus::Running,
+        None,
+    )
+}
+
+/// Writes a job's items and its final status (Finished, or FinishedWithException with errors).
+pub(crate) fn finish_items(
+    ctx: &WriteCtx<'_>,
+    job: i64,
+    items: &[ItemResult],
+) -> Result<JobStatus> {
+    let mut batch = item_batch();
+    for (n, it) in items.iter().enumerate() {
+        insert_item(ctx.tx, &mut batch, job, n, it)?;
+    }
+    batch.flush(ctx.tx)?;
+    let c = counts(items);
+    let status = if c.2 > 0 {
+        JobStatus::FinishedWithException
+    } else {
+        JobStatus::Finished
+    };
+    finish_job(ctx, job, status, c)?;
+    Ok(status)
+}

@@ -645,7 +645,7 @@ fn sub_json(s: &Subscriber) -> serde_json::Value {
 }
 
 /// Inserts many subscribers of validated fields in one transaction (with one audit row each).
-fn insert_subscribers(ctx: &WriteCtx<'_>, subs: &[NewSubscriber]) -> Result<u64> {
+pub(crate) fn insert_subscribers(ctx: &WriteCtx<'_>, subs: &[NewSubscriber]) -> Result<u64> {
     let mut ids = std::collections::HashMap::new();
     let mut n = 0;
     for s in subs {

@@ -327,7 +327,6 @@ struct State {
     excludes: HashMap<usize, Vec<usize>>,
     blocked: HashMap<usize, HashSet<String>>,
     users: Vec<UserSt>,
-    by_upn: HashMap<String, usize>,
     /// The customer's available numbers (in order) and the users holding one; loaded only
     /// when a run may hand out numbers.
     numbers: Option<NumberPool>,
@@ -371,7 +370,6 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
         excludes: HashMap::new(),
         blocked: HashMap::new(),
         users: vec![],
-        by_upn: HashMap::new(),
         numbers: None,
     };
     {
@@ -444,7 +442,7 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
     }
     let (sub_sql, held_sql, key) = match scope {
         Scope::Customer => (
-            "SELECT id, user_principal_name, status, usage_location FROM subscriber WHERE customer_id = ?1",
+            "SELECT id, user_principal_name, status, usage_location FROM subscriber WHERE customer_id = ?1 ORDER BY id",
             "SELECT a.subscriber_id, a.sku_ref FROM assignment a JOIN sku k ON k.id = a.sku_ref WHERE k.customer_id = ?1",
             c.id,
         ),
@@ -454,19 +452,20 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
             id,
         ),
     };
-    let mut by_id: HashMap<i64, usize> = HashMap::new();
     {
+        // Users come in id order, so `user_index` finds them by binary search (no id map).
         let mut q = conn.prepare_cached(sub_sql)?;
         let mut rows = q.query([key])?;
         while let Some(r) = rows.next()? {
-            let upn: String = r.get(1)?;
-            let status: String = r.get(2)?;
-            by_id.insert(r.get(0)?, st.users.len());
-            st.by_upn.insert(upn.to_ascii_lowercase(), st.users.len());
+            let status = match r.get_ref(2)?.as_str().unwrap_or("Active") {
+                "Staged" => SubscriberStatus::Staged,
+                "Offboarded" => SubscriberStatus::Offboarded,
+                _ => SubscriberStatus::Active,
+            };
             st.users.push(UserSt {
                 id: r.get(0)?,
-                upn,
-                status: SubscriberStatus::parse(&status)?,
+                upn: r.get(1)?,
+                status,
                 loc: r.get(3)?,
                 held: vec![],
             });
@@ -474,8 +473,8 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
         let mut q = conn.prepare_cached(held_sql)?;
         let mut rows = q.query([key])?;
         while let Some(r) = rows.next()? {
-            if let (Some(&u), Some(&k)) = (
-                by_id.get(&r.get::<_, i64>(0)?),
+            if let (Some(u), Some(&k)) = (
+                st.user_index(r.get::<_, i64>(0)?),
                 st.by_ref.get(&r.get::<_, i64>(1)?),
             ) {
                 st.users[u].held.push(k);
@@ -484,6 +483,48 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
     }
     Ok(st)
 }
+
+impl State {
+    /// The position of a user (by row id) in `users`.
+    fn user_index(&self, id: i64) -> Option<usize> {
+        self.users.binary_search_by_key(&id, |u| u.id).ok()
+    }
+
+    /// The users by UPN, without regard to ASCII case, borrowing the UPNs (no allocation per user).
+    fn upn_index(&self) -> HashMap<Caseless<'_>, usize> {
+        let mut m = HashMap::with_capacity(self.users.len());
+        for (i, u) in self.users.iter().enumerate() {
+            m.insert(Caseless(&u.upn), i);
+        }
+        m
+    }
+}
+
+/// A string compared and hashed without regard to ASCII case (as SQLite's NOCASE, which the
+/// UPN column uses).
+#[derive(Debug, Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl std::hash::Hash for Caseless<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(64) {
+            for (d, s) in buf.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            h.write(&buf[..chunk.len()]);
+        }
+        h.write_u8(0xff);
+    }
+}
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
 
 // ---------------------------------------------------------------------------------------------
 // Resolving a request
@@ -597,33 +638,30 @@ fn resolve_targets(
     st: &State,
     t: &Targets,
 ) -> Result<Vec<std::result::Result<usize, String>>> {
-    let mut seen = HashSet::new();
+    let mut seen = vec![false; st.users.len()];
+    let mut take = |i: usize, out: &mut Vec<std::result::Result<usize, String>>| {
+        if !std::mem::replace(&mut seen[i], true) {
+            out.push(Ok(i));
+        }
+    };
     let mut out = Vec::new();
     match t {
         Targets::Users(upns) => {
+            let index = st.upn_index();
+            let mut unknown = HashSet::new();
             for u in upns {
-                let key = u.trim().to_ascii_lowercase();
-                match st.by_upn.get(&key) {
-                    Some(&i) => {
-                        if seen.insert(i) {
-                            out.push(Ok(i));
-                        }
-                    }
+                let u = u.trim();
+                match index.get(&Caseless(u)) {
+                    Some(&i) => take(i, &mut out),
                     None => {
-                        if seen.insert(usize::MAX - out.len()) {
-                            out.push(Err(u.trim().to_string()));
+                        if unknown.insert(Caseless(u)) {
+                            out.push(Err(u.to_string()));
                         }
                     }
                 }
             }
         }
         Targets::Groups(groups) => {
-            let by_id: HashMap<i64, usize> = st
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id, i))
-                .collect();
             for g in groups {
                 let gid = super::group_id(conn, st.customer_id, g)?;
                 let mut q = conn.prepare_cached(
@@ -631,10 +669,8 @@ fn resolve_targets(
                 )?;
                 let ids = q.query_map([gid], |r| r.get::<_, i64>(0))?;
                 for id in ids {
-                    if let Some(&i) = by_id.get(&id?) {
-                        if seen.insert(i) {
-                            out.push(Ok(i));
-                        }
+                    if let Some(i) = st.user_index(id?) {
+                        take(i, &mut out);
                     }
                 }
             }
@@ -652,21 +688,13 @@ fn resolve_targets(
                  AND (?5 IS NULL OR lower(substr(user_principal_name, instr(user_principal_name, '@') + 1)) = ?5) \
                  ORDER BY id",
             )?;
-            let by_id: HashMap<i64, usize> = st
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id, i))
-                .collect();
             let ids = q.query_map(
                 params![st.customer_id, dep, loc, f.status.map(|s| s.as_str()), dom],
                 |r| r.get::<_, i64>(0),
             )?;
             for id in ids {
-                if let Some(&i) = by_id.get(&id?) {
-                    if seen.insert(i) {
-                        out.push(Ok(i));
-                    }
+                if let Some(i) = st.user_index(id?) {
+                    take(i, &mut out);
                 }
             }
         }
@@ -1668,9 +1696,15 @@ pub(crate) fn set_licenses(
         .map(|(i, s)| (s.guid.clone(), i))
         .collect();
     let mut items = Vec::with_capacity(wanted.len());
+    let index: HashMap<String, usize> = st
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.upn.to_ascii_lowercase(), i))
+        .collect();
     let mut w = Writer::new(ctx, Some(job), "sync", false);
     for (upn, guids) in wanted {
-        let Some(&ui) = st.by_upn.get(&upn.to_ascii_lowercase()) else {
+        let Some(&ui) = index.get(&upn.to_ascii_lowercase()) else {
             items.push(ItemResult {
                 subject: upn.clone(),
                 outcome: ItemOutcome::Error,

@@ -1812,3 +1812,127 @@ pub(crate) fn finish_items(
     finish_job(ctx, job, status, c)?;
     Ok(status)
 }
+
+/// A provisioning profile: "the customer's users matching `filter` get `skus`".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The customer.
+    pub customer: String,
+    /// Unique per customer (case-insensitive).
+    pub name: String,
+    /// Which users (its `status` is ignored: profiles apply to Staged users).
+    pub filter: SubscriberFilter,
+    /// The SKUs they get (GUID or part number; stored as GUIDs).
+    pub skus: Vec<String>,
+}
+
+impl Store {
+    /// Adds a profile, or replaces the one of the same name.
+    pub fn set_profile(&mut self, p: &Profile) -> Result<()> {
+        let name = validate::name("profile name", &p.name, 200)?;
+        validate::optional(p.filter.usage_location.as_deref(), |v| {
+            validate::country("usage location", v)
+        })?;
+        self.write(|ctx| {
+            super::ensure_catalog(ctx)?;
+            let c = customers_require(ctx.tx, &p.customer)?;
+            if p.skus.is_empty() {
+                return Err(Error::invalid("profile SKUs", "", "name at least one SKU"));
+            }
+            let mut guids = Vec::new();
+            for k in &p.skus {
+                let (_, g) = super::sku_ref(ctx.tx, c.id, k)?;
+                guids.push(g);
+            }
+            let filter = serde_json::to_string(&p.filter)?;
+            let skus = serde_json::to_string(&guids)?;
+            ctx.tx.execute(
+                "INSERT INTO profile (customer_id, name, filter, skus, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (customer_id, name) DO UPDATE SET filter = excluded.filter, skus = excluded.skus",
+                params![c.id, name, filter, skus, ctx.now],
+            )?;
+            ctx.audit(
+                "profile.set",
+                "profile",
+                &format!("{}/{name}", c.name),
+                None,
+                Some(&serde_json::json!({ "filter": p.filter, "skus": guids })),
+            )
+        })
+    }
+
+    /// A customer's profiles, by name.
+    pub fn profiles(&self, customer: &str) -> Result<Vec<Profile>> {
+        let c = customers_require(self.conn(), customer)?;
+        let rows: Vec<(String, String, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT name, filter, skus FROM profile WHERE customer_id = ?1 ORDER BY name",
+            )?
+            .query_map([c.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(name, f, k)| {
+                Ok(Profile {
+                    customer: c.name.clone(),
+                    name,
+                    filter: serde_json::from_str(&f)
+                        .map_err(|e| Error::Internal(format!("stored profile filter: {e}")))?,
+                    skus: serde_json::from_str(&k)
+                        .map_err(|e| Error::Internal(format!("stored profile SKUs: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Provisions the customer's Staged users: each profile (in name order) runs as a best-effort
+    /// `assign` job over the Staged users its filter matches; then every Staged user that matched
+    /// at least one profile and failed in none becomes Active. Returns the jobs.
+    pub fn apply_profiles(&mut self, customer: &str) -> Result<Vec<BulkOutcome>> {
+        let profiles = self.profiles(customer)?;
+        let mut outcomes = Vec::new();
+        let mut matched: HashSet<String> = HashSet::new();
+        let mut failed: HashSet<String> = HashSet::new();
+        for p in &profiles {
+            let mut filter = p.filter.clone();
+            filter.status = Some(SubscriberStatus::Staged);
+            let o = self.run_bulk(&BulkRequest {
+                customer: p.customer.clone(),
+                targets: Targets::Filter(filter),
+                op: BulkOp::Assign {
+                    skus: p.skus.clone(),
+                    options: AssignOptions::default(),
+                },
+                mode: BulkMode::BestEffort,
+            })?;
+            for it in self.job_items(o.job_id)? {
+                let key = it.subject.to_ascii_lowercase();
+                if it.outcome == ItemOutcome::Error {
+                    failed.insert(key.clone());
+                }
+                matched.insert(key);
+            }
+            outcomes.push(o);
+        }
+        let ready: Vec<String> = matched.difference(&failed).cloned().collect();
+        self.write(|ctx| {
+            let c = customers_require(ctx.tx, customer)?;
+            let mut st = ctx.tx.prepare_cached(
+                "UPDATE subscriber SET status = 'Active', updated_at = ?3 \
+                 WHERE customer_id = ?1 AND user_principal_name = ?2 AND status = 'Staged'",
+            )?;
+            let mut n = 0;
+            for u in &ready {
+                n += st.execute(params![c.id, u, ctx.now])?;
+            }
+            ctx.audit(
+                "profile.apply",
+                "customer",
+                &c.name,
+                None,
+                Some(&serde_json::json!({ "activated": n, "jobs": outcomes.iter().map(|o| o.job_id).collect::<Vec<_>>() })),
+            )
+        })?;
+        Ok(outcomes)
+    }
+}

@@ -20,7 +20,8 @@ use crate::validate;
 
 pub use assignments::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, HeldBy, ItemOutcome,
-    ItemResult, Job, JobStatus, ReplaceFrom, SkuPreview, SubscriberFilter, Targets,
+    ItemResult, Job, JobStatus, Profile, ReplaceFrom, SkuPreview, SubscriberFilter, Targets,
+    VOICE_PLAN,
 };
 
 // ---------------------------------------------------------------------------------------------

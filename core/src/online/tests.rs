@@ -637,3 +637,53 @@ fn voice_licenses_take_numbers_and_offboarding_returns_them() -> Result<()> {
     assert_eq!(r.rows[0][0], Value::Text("Reserved".into()));
     Ok(())
 }
+
+#[test]
+fn profiles_provision_staged_users() -> Result<()> {
+    let mut s = fixture()?;
+    let staged = |upn: &str, dep: &str| NewSubscriber {
+        customer: "Contoso".into(),
+        user_principal_name: upn.into(),
+        department: Some(dep.into()),
+        status: SubscriberStatus::Staged,
+        ..NewSubscriber::default()
+    };
+    s.add_subscribers(&[
+        staged("New.Sales@Contoso.com", "Sales"),
+        staged("new.finance@contoso.com", "Finance"),
+    ])?;
+    s.set_profile(&Profile {
+        customer: "Contoso".into(),
+        name: "Sales gets E3 and Power BI".into(),
+        filter: SubscriberFilter {
+            department: Some("sales".into()),
+            ..SubscriberFilter::default()
+        },
+        skus: vec![E3.into(), BI.into()],
+    })?;
+    assert_eq!(s.profiles("Contoso")?[0].skus.len(), 2);
+    let jobs = s.apply_profiles("Contoso")?;
+    assert_eq!(jobs[0].ok, 1);
+    let u = s.subscriber("new.sales@contoso.com")?;
+    assert_eq!(u.status, SubscriberStatus::Active);
+    assert_eq!(s.licenses("new.sales@contoso.com")?.len(), 2);
+    // No profile matched: stays Staged. Active users are not touched by profiles.
+    assert_eq!(
+        s.subscriber("new.finance@contoso.com")?.status,
+        SubscriberStatus::Staged
+    );
+    assert!(s.licenses("u0@contoso.com")?.is_empty());
+    // UPN targets match without regard to case.
+    let o = s.run_bulk(&bulk(
+        "Contoso",
+        Targets::Users(vec![
+            "NEW.FINANCE@contoso.com".into(),
+            "new.finance@CONTOSO.com".into(),
+        ]),
+        assign(&[E3]),
+        BulkMode::Atomic,
+    ))?;
+    assert_eq!(o.ok, 1, "the same user twice is one target");
+    assert_eq!(s.job_items(o.job_id)?[0].subject, "new.finance@contoso.com");
+    Ok(())
+}

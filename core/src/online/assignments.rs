@@ -330,6 +330,8 @@ struct State {
     /// The customer's available numbers (in order) and the users holding one; loaded only
     /// when a run may hand out numbers.
     numbers: Option<NumberPool>,
+    /// For users targeted through a group: the group's name (the assignment's `source`).
+    sources: HashMap<usize, String>,
 }
 
 struct NumberPool {
@@ -371,6 +373,7 @@ fn load_state(conn: &Connection, customer: &str, scope: Scope) -> Result<State> 
         blocked: HashMap::new(),
         users: vec![],
         numbers: None,
+        sources: HashMap::new(),
     };
     {
         let mut q = conn.prepare_cached(
@@ -633,11 +636,15 @@ fn resolve(conn: &Connection, st: &State, now: &str, op: &BulkOp) -> Result<Reso
     })
 }
 
-fn resolve_targets(
-    conn: &Connection,
-    st: &State,
-    t: &Targets,
-) -> Result<Vec<std::result::Result<usize, String>>> {
+/// The target users in order (unknown UPNs as `Err`), and for group targets the group each user
+/// was first reached through.
+type ResolvedTargets = (
+    Vec<std::result::Result<usize, String>>,
+    HashMap<usize, String>,
+);
+
+fn resolve_targets(conn: &Connection, st: &State, t: &Targets) -> Result<ResolvedTargets> {
+    let mut sources = HashMap::new();
     let mut seen = vec![false; st.users.len()];
     let mut take = |i: usize, out: &mut Vec<std::result::Result<usize, String>>| {
         if !std::mem::replace(&mut seen[i], true) {
@@ -664,12 +671,17 @@ fn resolve_targets(
         Targets::Groups(groups) => {
             for g in groups {
                 let gid = super::group_id(conn, st.customer_id, g)?;
+                let gname: String =
+                    conn.query_row("SELECT name FROM user_group WHERE id = ?1", [gid], |r| {
+                        r.get(0)
+                    })?;
                 let mut q = conn.prepare_cached(
                     "SELECT subscriber_id FROM group_member WHERE group_id = ?1 ORDER BY subscriber_id",
                 )?;
                 let ids = q.query_map([gid], |r| r.get::<_, i64>(0))?;
                 for id in ids {
                     if let Some(i) = st.user_index(id?) {
+                        sources.entry(i).or_insert_with(|| gname.clone());
                         take(i, &mut out);
                     }
                 }
@@ -699,7 +711,7 @@ fn resolve_targets(
             }
         }
     }
-    Ok(out)
+    Ok((out, sources))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1049,7 +1061,11 @@ impl<'a> Writer<'a> {
                     now(),
                     r.expires_at.clone().map_or(V::Null, V::Text),
                     V::Text(disabled),
-                    V::Text("direct".into()),
+                    V::Text(
+                        st.sources
+                            .get(&s.user)
+                            .map_or_else(|| "direct".to_string(), |g| format!("group:{g}")),
+                    ),
                     V::Text(self.ctx.actor.to_string()),
                     job(),
                 ],
@@ -1276,7 +1292,8 @@ impl Store {
         if r.take_number {
             load_numbers(conn, &mut st)?;
         }
-        let targets = resolve_targets(conn, &st, &req.targets)?;
+        let (targets, sources) = resolve_targets(conn, &st, &req.targets)?;
+        st.sources = sources;
         let mut skus = Vec::new();
         let initial: Vec<i64> = st.skus.iter().map(|s| s.assigned).collect();
         let known: Vec<usize> = targets
@@ -1343,7 +1360,8 @@ impl Store {
             if r.take_number {
                 load_numbers(ctx.tx, &mut st)?;
             }
-            let targets = resolve_targets(ctx.tx, &st, &req.targets)?;
+            let (targets, sources) = resolve_targets(ctx.tx, &st, &req.targets)?;
+            st.sources = sources;
             let (steps, items) = run_eval(&mut st, &r, &targets);
             let c = counts(&items);
             if c.2 > 0 && req.mode == BulkMode::Atomic {

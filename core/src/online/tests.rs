@@ -413,6 +413,11 @@ fn best_effort_applies_what_passes_and_exports_results() -> Result<()> {
     );
     let items = s.job_items(o.job_id)?;
     assert_eq!(items[2].code.as_deref(), Some("CountViolation"));
+    let r = s.query(
+        "SELECT DISTINCT source FROM subscriber_licenses WHERE job_id = ?1",
+        &Params::Positional(vec![Value::Integer(o.job_id)]),
+    )?;
+    assert_eq!(r.rows, vec![vec![Value::Text("group:Sales".into())]]);
     let mut out = Vec::new();
     let n = s.export_job_items(o.job_id, crate::Format::Csv, &mut out)?;
     assert_eq!(n, 3);
@@ -685,5 +690,29 @@ fn profiles_provision_staged_users() -> Result<()> {
     ))?;
     assert_eq!(o.ok, 1, "the same user twice is one target");
     assert_eq!(s.job_items(o.job_id)?[0].subject, "new.finance@contoso.com");
+    Ok(())
+}
+
+#[test]
+fn a_newer_catalog_replaces_the_built_in_one() -> Result<()> {
+    let mut s = fixture()?;
+    let newer = "\u{feff}Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,Service_Plans_Included_Friendly_Names\r\n\
+        Office 365 E3 (renamed),ENTERPRISEPACK,6fd2c87f-b296-42f0-b197-1e91e994b900,EXCHANGE_S_ENTERPRISE,efb87545-963c-4e0d-99df-69c6916d9eb0,Exchange Online (Plan 2)\r\n";
+    let r = s.import_catalog(newer.as_bytes(), "newer.csv")?;
+    assert_eq!((r.skus, r.plans), (1, 1));
+    assert_eq!(
+        s.sku("Contoso", E3)?.display_name,
+        "Office 365 E3 (renamed)"
+    );
+    assert_eq!(s.catalog_sku(E3)?.plans.len(), 1);
+    // A broken file changes nothing.
+    let e = s
+        .import_catalog(&b"GUID\nx\n"[..], "broken.csv")
+        .unwrap_err();
+    assert!(e.to_string().contains("broken.csv"), "{e}");
+    assert_eq!(
+        s.sku("Contoso", E3)?.display_name,
+        "Office 365 E3 (renamed)"
+    );
     Ok(())
 }

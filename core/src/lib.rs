@@ -36,8 +36,8 @@ pub use io::m365_users::{UserChange, UserChangeKind, UserSyncDiff};
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use online::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,
-    CatalogSku, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber, Profile,
-    ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter, SubscriberStatus,
+    CatalogSku, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
+    Profile, ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter, SubscriberStatus,
     SubscriberUpdate, Targets, Units,
 };
 pub use query::{InterruptHandle, Params, QueryOptions, QueryResult, RowSink, Value, ValueRef};

@@ -1954,3 +1954,48 @@ impl Store {
         Ok(outcomes)
     }
 }
+
+/// One line of the expiring report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expiring {
+    /// `license` (a temporary license) or `sku_term` (a SKU's term end).
+    pub kind: String,
+    /// The customer.
+    pub customer: String,
+    /// The user, for licenses.
+    pub user_principal_name: Option<String>,
+    /// SKU GUID.
+    pub sku_id: String,
+    /// The SKU's friendly name.
+    pub display_name: String,
+    /// When it ends (an instant for licenses, a date for SKU terms).
+    pub at: String,
+}
+
+impl Store {
+    /// What ends within `days` days from now (the store's clock), overdue items included, soonest
+    /// first: temporary licenses and SKU terms, for one customer or all.
+    pub fn expiring(&self, days: u32, customer: Option<&str>) -> Result<Vec<Expiring>> {
+        if let Some(c) = customer {
+            customers_require(self.conn(), c)?;
+        }
+        let horizon = format_ts(self.now() + chrono::Duration::days(i64::from(days)));
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT kind, customer, user_principal_name, sku_id, display_name, at FROM expiring \
+                 WHERE at <= ?1 AND (?2 IS NULL OR customer = ?2 COLLATE NOCASE) ORDER BY at, customer, user_principal_name",
+            )?
+            .query_map(params![horizon, customer], |r| {
+                Ok(Expiring {
+                    kind: r.get(0)?,
+                    customer: r.get(1)?,
+                    user_principal_name: r.get(2)?,
+                    sku_id: r.get(3)?,
+                    display_name: r.get(4)?,
+                    at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -19,9 +19,9 @@ use crate::store::{Store, WriteCtx};
 use crate::validate;
 
 pub use assignments::{
-    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, HeldBy, ItemOutcome,
-    ItemResult, Job, JobStatus, Profile, ReplaceFrom, SkuPreview, SubscriberFilter, Targets,
-    VOICE_PLAN,
+    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, Expiring, HeldBy,
+    ItemOutcome, ItemResult, Job, JobStatus, Profile, ReplaceFrom, SkuPreview, SubscriberFilter,
+    Targets, VOICE_PLAN,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -530,6 +530,30 @@ fn filter_targets_expiry_and_offboarding() -> Result<()> {
     assert_eq!(r.rows.len(), 2);
     assert_eq!(r.rows[0][2], Value::Text("Power BI Pro".into()));
     assert_eq!(r.rows[0][3], Value::Text("2026-01-31T00:00:00Z".into()));
+    s.set_sku(&NewSku {
+        customer: "Contoso".into(),
+        sku: M365E3.into(),
+        units: Units {
+            enabled: 2,
+            ..Units::default()
+        },
+        term_end: Some("2026-01-25".into()),
+        ..NewSku::default()
+    })?;
+    let report = s.expiring(30, Some("contoso"))?;
+    let kinds: Vec<(&str, &str)> = report
+        .iter()
+        .map(|e| (e.kind.as_str(), e.display_name.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("sku_term", "Microsoft 365 E3"),
+            ("license", "Power BI Pro"),
+            ("license", "Power BI Pro")
+        ]
+    );
+    assert_eq!(s.expiring(10, None)?.len(), 0);
     // Nothing has expired yet at Jan 30; both at Feb 1.
     assert_eq!(s.expire("2026-01-30T00:00:00Z")?.ok, 0);
     s.set_clock(Clock::Fixed(at("2026-02-01T00:00:00Z")));

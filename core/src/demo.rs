@@ -6,6 +6,10 @@
 
 use crate::customers::NewCustomer;
 use crate::error::Result;
+use crate::online::{
+    AssignOptions, BulkMode, BulkOp, BulkRequest, NewSku, NewSubscriber, SkuRule, SubscriberFilter,
+    SubscriberStatus, Targets, Units,
+};
 use crate::store::Store;
 
 /// A small deterministic pseudo-random generator (SplitMix64): the demo must not depend on a
@@ -58,6 +62,14 @@ pub struct DemoSummary {
     pub customers: usize,
     /// Volume licensing: what [`volume`] added.
     pub volume: VolumeDemo,
+    /// Online services: subscribed SKUs added.
+    pub skus: usize,
+    /// Online services: users added.
+    pub subscribers: usize,
+    /// Online services: licenses held at the end.
+    pub assignments: usize,
+    /// Online services: phone numbers in the inventory.
+    pub numbers: usize,
 }
 
 /// Fills an empty store with the demo data. The actor is `demo`. Dates are laid out relative to
@@ -76,6 +88,7 @@ pub fn build(store: &mut Store, seed: u64) -> Result<DemoSummary> {
             })?;
             summary.customers += 1;
         }
+        online_services(store, &mut rng, &mut summary)?;
         summary.volume = volume(store, &mut rng)?;
         Ok(summary)
     })();
@@ -500,6 +513,201 @@ pub fn volume_report(store: &Store) -> Result<String> {
     Ok(s)
 }
 
+/// Users per demo customer (same order as [`CUSTOMERS`]).
+pub const USERS: &[usize] = &[1500, 800, 500, 300];
+
+const FIRST: &[&str] = &[
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Donald",
+    "Anita",
+    "Niklaus",
+    "Sophie",
+    "Jean",
+];
+const LAST: &[&str] = &[
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "Backus",
+    "Johnson",
+    "Knuth",
+    "Borg",
+    "Wirth",
+    "Wilson",
+    "Sammet",
+];
+const DEPARTMENTS: &[&str] = &["Sales", "Finance", "Engineering", "Support", "Marketing"];
+
+/// The online-services section: SKUs from the real catalog (friendly names come from it), users,
+/// rules (Teams Phone needs a base suite, Office 365 E3 and Microsoft 365 E5 exclude each other),
+/// bulk jobs, temporary Power BI licenses, phone numbers, a Graph-like consumed report with drift.
+fn online_services(store: &mut Store, rng: &mut Rng, summary: &mut DemoSummary) -> Result<()> {
+    const E3: &str = "ENTERPRISEPACK";
+    const E5: &str = "SPE_E5";
+    const PHONE: &str = "MCOEV";
+    const BI: &str = "POWER_BI_PRO";
+    const BASIC: &str = "O365_BUSINESS_ESSENTIALS";
+    store.add_sku_rule(&SkuRule::Requires {
+        sku: PHONE.into(),
+        any_of: vec![E3.into(), E5.into()],
+    })?;
+    store.add_sku_rule(&SkuRule::Excludes {
+        sku: E3.into(),
+        other: E5.into(),
+    })?;
+    let today = store.now().date_naive();
+    for (ci, ((name, domain, _), users)) in CUSTOMERS.iter().zip(USERS).enumerate() {
+        let n = *users as i64;
+        let skus = [
+            (E3, n * 7 / 10 + 5),
+            (E5, n / 5 + 2),
+            (PHONE, n / 4),
+            (BI, n / 10),
+            (BASIC, n / 10 + 10),
+        ];
+        for (k, (sku, units)) in skus.iter().enumerate() {
+            let term_end = today + chrono::Days::new(20 + 45 * k as u64 + 11 * ci as u64);
+            store.set_sku(&NewSku {
+                customer: (*name).into(),
+                sku: (*sku).into(),
+                units: Units {
+                    enabled: *units,
+                    ..Units::default()
+                },
+                term_end: Some(term_end.to_string()),
+                ..NewSku::default()
+            })?;
+            summary.skus += 1;
+        }
+        let upn_domain = domain.replace(".onmicrosoft.com", ".com");
+        let subs: Vec<NewSubscriber> = (0..*users)
+            .map(|i| {
+                let first = rng.pick(FIRST);
+                let last = rng.pick(LAST);
+                NewSubscriber {
+                    customer: (*name).into(),
+                    user_principal_name: format!(
+                        "{}.{}{i}@{upn_domain}",
+                        first.to_lowercase(),
+                        last.to_lowercase()
+                    ),
+                    display_name: Some(format!("{first} {last}")),
+                    // One user in eight has its own location; the rest use the customer's.
+                    usage_location: (rng.below(8) == 0).then(|| "GB".to_string()),
+                    department: Some(rng.pick(DEPARTMENTS).to_string()),
+                    object_id: None,
+                    status: if i % 50 == 49 {
+                        SubscriberStatus::Staged
+                    } else {
+                        SubscriberStatus::Active
+                    },
+                }
+            })
+            .collect();
+        store.add_subscribers(&subs)?;
+        summary.subscribers += subs.len();
+        let numbers: Vec<String> = (0..20)
+            .map(|i| format!("+1425555{:02}{:02}", ci, i))
+            .collect();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        store.add_numbers(name, &refs)?;
+        summary.numbers += numbers.len();
+        let upns: Vec<String> = subs
+            .iter()
+            .filter(|s| s.status == SubscriberStatus::Active)
+            .map(|s| s.user_principal_name.clone())
+            .collect();
+        let cut = upns.len() * 3 / 4;
+        let run = |store: &mut Store, targets: Targets, op: BulkOp| {
+            store.run_bulk(&BulkRequest {
+                customer: (*name).into(),
+                targets,
+                op,
+                mode: BulkMode::BestEffort,
+            })
+        };
+        let assign = |skus: &[&str], options: AssignOptions| BulkOp::Assign {
+            skus: skus.iter().map(|s| s.to_string()).collect(),
+            options,
+        };
+        run(
+            store,
+            Targets::Users(upns[..cut].to_vec()),
+            assign(&[E3], AssignOptions::default()),
+        )?;
+        run(
+            store,
+            Targets::Users(upns[cut..].to_vec()),
+            assign(&[E5], AssignOptions::default()),
+        )?;
+        let phone_users: Vec<String> = upns.iter().step_by(9).take(15).cloned().collect();
+        run(
+            store,
+            Targets::Users(phone_users),
+            assign(
+                &[PHONE],
+                AssignOptions {
+                    take_number: true,
+                    ..AssignOptions::default()
+                },
+            ),
+        )?;
+        let expires = today + chrono::Days::new(14);
+        run(
+            store,
+            Targets::Filter(SubscriberFilter {
+                department: Some("Finance".into()),
+                ..SubscriberFilter::default()
+            }),
+            assign(
+                &[BI],
+                AssignOptions {
+                    expires_at: Some(expires.to_string()),
+                    ..AssignOptions::default()
+                },
+            ),
+        )?;
+        // A report from "Microsoft" that disagrees slightly: the drift the sync would show.
+        let usage = store.sku_usage(name)?;
+        for u in usage {
+            store.set_sku(&NewSku {
+                customer: (*name).into(),
+                sku: u.sku_id.clone(),
+                units: u.units,
+                term_end: u.term_end.clone(),
+                reported_consumed: Some(u.assigned + rng.below(3) as i64),
+                ..NewSku::default()
+            })?;
+            summary.assignments += u.assigned as usize;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,12 +737,34 @@ mod tests {
             )
             .map(|r| r.rows)
         };
+        let usage = |s: &mut Store| {
+            s.query(
+                "SELECT customer, display_name, assigned, available, drift FROM sku_usage ORDER BY 1, 2",
+                &crate::Params::None,
+            )
+            .map(|r| r.rows)
+        };
         let (va, vb) = (qv(&mut a)?, qv(&mut b)?);
         assert!(va.len() > 10, "the demo has a license summary");
         assert_eq!(va, vb);
         let report = volume_report(&a)?;
         assert!(report.contains("Office Professional Plus"), "{report}");
         assert!(report.contains("*****-*****-*****-*****-"), "{report}");
+        let ua = usage(&mut a)?;
+        assert_eq!(ua, usage(&mut b)?);
+        assert_eq!(ua.len(), 20);
+        assert!(ua
+            .iter()
+            .any(|r| r[1] == crate::Value::Text("Microsoft Teams Phone Standard".into())));
+        let sum = build_summary_assignments(&mut a)?;
+        assert!(sum > 2500, "thousands of licenses: {sum}");
+        fn build_summary_assignments(s: &mut Store) -> Result<i64> {
+            let r = s.query("SELECT sum(assigned) FROM sku_usage", &crate::Params::None)?;
+            Ok(match r.rows[0][0] {
+                crate::Value::Integer(n) => n,
+                _ => 0,
+            })
+        }
         let mut r = Rng::new(1);
         assert_ne!(r.next_u64(), r.next_u64());
         Ok(())

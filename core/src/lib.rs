@@ -22,6 +22,7 @@ pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod io;
+pub mod online;
 pub mod query;
 mod refs;
 pub mod store;
@@ -31,8 +32,16 @@ pub mod volume;
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
+pub use io::graph_skus::{SkuChange, SkuChangeKind};
+pub use io::m365_users::{UserChange, UserChangeKind, UserSyncDiff};
 pub use io::vlsc_keys::VlscExportOptions;
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
+pub use online::{
+    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,
+    CatalogSku, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
+    Profile, ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter, SubscriberStatus,
+    SubscriberUpdate, Targets, Units,
+};
 pub use query::{
     InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, RowSink, Value, ValueRef,
 };

@@ -32,6 +32,7 @@ pub const APPLICATION_ID: i32 = 0x4C69_6353;
 /// Never edit a migration that has shipped: add a new one.
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../sql/0001_init.sql"),
+    include_str!("../sql/0002_online.sql"),
     include_str!("../sql/0003_volume.sql"),
 ];
 
@@ -200,6 +201,7 @@ impl Store {
                 )));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "cache_size", -65536)?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut self.conn, version, Self::END_VERSION)

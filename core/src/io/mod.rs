@@ -11,6 +11,9 @@
 //! exactly what a user can query.
 
 pub mod customers;
+pub mod graph_skus;
+pub mod m365_users;
+pub mod ms_catalog;
 pub mod vlsc_keys;
 
 use std::io::{Read, Write};

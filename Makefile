@@ -60,6 +60,24 @@ header:
 bench:
 	$(CARGO) bench --locked -p licstore-benches
 
+## Installs the C library: $(PREFIX)/include/licstore.h, $(PREFIX)/lib/liblicstore.{so,a} and
+## $(PREFIX)/lib/pkgconfig/licstore.pc (then `pkg-config --cflags --libs licstore` works with
+## PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig for a PREFIX pkg-config does not search). DESTDIR is
+## honoured for packaging; INSTALL_PROFILE=debug installs the debug build (the tests do).
+INSTALL_PROFILE   ?= release
+CARGO_TARGET_DIR  ?= $(CURDIR)/target
+LICSTORE_VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+INSTALL_LIBSRC    := $(CARGO_TARGET_DIR)/$(INSTALL_PROFILE)
+
+install:
+	$(CARGO) build --locked -p licstore-ffi $(if $(filter release,$(INSTALL_PROFILE)),--release)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/licstore.h $(DESTDIR)$(PREFIX)/include/licstore.h
+	install -m 755 $(INSTALL_LIBSRC)/liblicstore.so $(DESTDIR)$(PREFIX)/lib/liblicstore.so
+	install -m 644 $(INSTALL_LIBSRC)/liblicstore.a $(DESTDIR)$(PREFIX)/lib/liblicstore.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LICSTORE_VERSION)|g' ffi/licstore.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/licstore.pc
+
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-report.html

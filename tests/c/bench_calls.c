@@ -1,6 +1,8 @@
 /*
  * Cost of C calls (issue 7's performance figures): a call that does no work (target: at most
- * 50 ns) and adding customers one committed transaction each. Not part of `run`; use
+ * 50 ns), adding customers one committed transaction each, and 100,000 MAK activations recorded
+ * one licstore_key_activate call (one committed transaction) each on a file store (target: at
+ * least 10,000 per second). Not part of `run`; use
  * `make -C tests/c bench LIBDIR=$PWD/target/release INCLUDEDIR=$PWD/include` after
  * `cargo build --release -p licstore-ffi`.
  */
@@ -19,6 +21,13 @@ static double seconds(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* This process's CPU time: what the work costs on a shared machine, beside the wall time. */
+static double cpu_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void require(licstore_result rc, const char *what) {
   if (rc != LICSTORE_OK) {
     fprintf(stderr, "%s: %s\n", what, licstore_last_error_message());
@@ -27,7 +36,13 @@ static void require(licstore_result rc, const char *what) {
 }
 
 int main(void) {
-  enum { CALLS = 10000000, ADDS = 5000 };
+  enum { CALLS = 10000000, ADDS = 5000, ACTIVATIONS = 100000 };
+  const int64_t limit = ACTIVATIONS;
+  licstore_product_key *key = NULL;
+  int64_t key_id = 0, available = -1;
+  int32_t present = 0;
+  double best = 1e9, cpu;
+  int round;
   char dir[] = "/tmp/licstore-bench-XXXXXX";
   char path[64], extra[80], name[32];
   licstore_store *store = NULL;
@@ -61,6 +76,46 @@ int main(void) {
   }
   t = seconds() - t;
   printf("licstore_customers_add (one committed transaction each): %.0f per second\n", ADDS / t);
+
+  /* A MAK with room for every activation; one call, one transaction, one audit row each. */
+  require(licstore_licensing_ids_add(store, "E-BENCH", "Contoso", LICSTORE_PROGRAM_ENTERPRISE,
+                                     NULL, NULL, NULL, NULL, NULL, NULL), "licensing id");
+  require(licstore_product_keys_add(store, "E-BENCH", "Office Professional Plus 2021",
+                                    "BCDFG-HJKMN-PQRTV-WXY23-46789", LICSTORE_KEY_TYPE_MAK, &limit,
+                                    0, &key), "key");
+  require(licstore_product_key_id(key, &key_id), "key id");
+  licstore_product_key_free(key);
+  key = NULL;
+  t = seconds();
+  cpu = cpu_seconds();
+  for (i = 0; i < ACTIVATIONS; i++) {
+    snprintf(name, sizeof name, "PC-%06ld", i);
+    require(licstore_key_activate(store, key_id, name, NULL), "activate");
+  }
+  t = seconds() - t;
+  cpu = cpu_seconds() - cpu;
+  printf("licstore_key_activate x %d (MAK, one committed transaction each, file store): "
+         "%.2f s, %.0f per second (CPU time %.2f s, %.0f per CPU second)\n", ACTIVATIONS, t,
+         ACTIVATIONS / t, cpu, ACTIVATIONS / cpu);
+  require(licstore_product_keys_get(store, key_id, &key), "get key");
+  require(licstore_product_key_activations_available(key, &available, &present), "available");
+  licstore_product_key_free(key);
+  if (!present || available != 0) {
+    fprintf(stderr, "expected 0 activations left, found %lld\n", (long long)available);
+    return 1;
+  }
+  /* The 100,001st is refused: the cost of a refusal (a rolled-back transaction). */
+  for (round = 0; round < 5; round++) {
+    double r = seconds();
+    if (licstore_key_activate(store, key_id, "PC-ONE-TOO-MANY", NULL) !=
+        LICSTORE_ACTIVATION_LIMIT_REACHED) {
+      fprintf(stderr, "the activation past the limit was not refused\n");
+      return 1;
+    }
+    r = seconds() - r;
+    if (r < best) best = r;
+  }
+  printf("licstore_key_activate refused at the limit: %.1f us\n", best * 1e6);
 
   licstore_query_free(query);
   licstore_customer_free(customer);

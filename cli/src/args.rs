@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod online;
 mod volume;
+pub use online::*;
 pub use volume::*;
 
 /// An embedded, SQL-queryable store for software licenses.
@@ -171,6 +173,164 @@ pub enum Command {
             licstore --db contoso.licstore reservations cancel 4"
     )]
     Reservations(ReservationsCommand),
+
+    /// Look SKUs up in Microsoft's product catalog, or import a newer copy of it.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore catalog show ENTERPRISEPACK\n  \
+            licstore --db contoso.licstore catalog search \"Office 365 E3\""
+    )]
+    Catalog(CatalogCommand),
+
+    /// Manage customers' subscribed SKUs (online services) and see their usage.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore skus set ENTERPRISEPACK --customer Contoso --enabled 250\n  \
+            licstore --db contoso.licstore skus list --customer Contoso"
+    )]
+    Skus(SkusCommand),
+
+    /// Add, change, list and show users (subscribers of online services).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore users add ada@contoso.com --customer Contoso --usage-location GB\n  \
+            licstore --db contoso.licstore users show ada@contoso.com"
+    )]
+    Users(UsersCommand),
+
+    /// Add groups of users and their members.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore groups add Sales --customer Contoso\n  \
+            licstore --db contoso.licstore groups add-members Sales ada@contoso.com --customer Contoso"
+    )]
+    Groups(GroupsCommand),
+
+    /// Add and list rules between SKUs (requires, excludes, blocked-in).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore rules add requires MCOEV --any-of ENTERPRISEPACK SPE_E5\n  \
+            licstore --db contoso.licstore rules list"
+    )]
+    Rules(RulesCommand),
+
+    /// Assign SKUs to users, groups or a filter, as one job (preview with --preview).
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore assign --sku ENTERPRISEPACK --user ada@contoso.com\n  \
+        licstore --db contoso.licstore assign --sku ENTERPRISEPACK POWER_BI_PRO --group Sales --customer Contoso --preview\n  \
+        licstore --db contoso.licstore assign --sku POWER_BI_PRO --filter department=Finance --customer Contoso \\\n      \
+            --expires 2026-12-31 --best-effort --yes\n\n\
+        Atomic by default: if any user would fail, nothing is applied, the refused run is \
+        recorded as a Failed job and every failing user is listed (exit 20). --best-effort \
+        applies the users that pass. Assigning to more than one user asks for confirmation \
+        on a terminal (--yes skips it).")]
+    Assign(AssignArgs),
+
+    /// Remove SKUs from users, groups or a filter, as one job.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore remove --sku POWER_BI_PRO --user ada@contoso.com --yes\n  \
+        licstore --db contoso.licstore remove --sku MCOEV --filter usage-location=FR --customer Contoso --preview\n\n\
+        Shows the preview and asks for confirmation on a terminal (--yes skips it).")]
+    Remove(RemoveArgs),
+
+    /// Replace SKUs (remove some, add others in one step per user), as one job.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore replace --from ENTERPRISEPACK --to SPE_E5 --group Sales --customer Contoso --preview\n  \
+        licstore --db contoso.licstore replace --from-all --to O365_BUSINESS_ESSENTIALS --user ada@contoso.com --yes\n\n\
+        The removal frees its seats before the addition takes them. Shows the preview and asks \
+        for confirmation on a terminal (--yes skips it).")]
+    Replace(ReplaceArgs),
+
+    /// List, inspect, export and rerun bulk jobs.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore jobs list\n  \
+            licstore --db contoso.licstore jobs items 12 --errors\n  \
+            licstore --db contoso.licstore jobs rerun 12"
+    )]
+    Jobs(JobsCommand),
+
+    /// Remove every license whose expiry has passed, as one job.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore expire\n  \
+        licstore --db contoso.licstore expire --now 2026-12-31T00:00:00Z\n\n\
+        --now runs the expiry as of another instant (by default the current time).")]
+    Expire {
+        /// Expire as of this instant or date instead of the current time.
+        #[arg(long, value_name = "WHEN")]
+        now: Option<String>,
+    },
+
+    /// List temporary licenses and SKU terms that end within N days (overdue ones included).
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore expiring\n  \
+        licstore --db contoso.licstore expiring --days 90 --customer Contoso --format csv")]
+    Expiring {
+        /// The horizon in days.
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        days: u32,
+        /// Only this customer.
+        #[arg(long, value_name = "CUSTOMER")]
+        customer: Option<String>,
+    },
+
+    /// Offboard a user: remove its licenses, release its numbers, mark it Offboarded.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore offboard ada@contoso.com\n\n\
+        History keeps every license the user held.")]
+    Offboard {
+        /// The user's UPN.
+        upn: String,
+    },
+
+    /// Manage the phone number inventory.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore numbers add +14255550100 --customer Contoso\n  \
+            licstore --db contoso.licstore numbers assign ada@contoso.com"
+    )]
+    Numbers(NumbersCommand),
+
+    /// Manage provisioning profiles and apply them to Staged users.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore profiles set sales --customer Contoso --department Sales --sku ENTERPRISEPACK\n  \
+            licstore --db contoso.licstore profiles apply --customer Contoso"
+    )]
+    Profiles(ProfilesCommand),
+
+    /// Sync users from a Microsoft 365 export or SKUs from Graph: show the difference, then apply.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore sync m365-users users.csv --customer Contoso\n  \
+            licstore --db contoso.licstore sync graph-skus subscribedSkus.json --customer Contoso --apply"
+    )]
+    Sync(SyncCommand),
+
+    /// Who held a customer's SKU at a past date or instant (from history).
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore history --customer Contoso --sku ENTERPRISEPACK --at 2026-01-31\n  \
+        licstore --db contoso.licstore history --customer Contoso --sku SPE_E5 --at 2026-01-31T12:00:00Z --format csv")]
+    History {
+        /// The customer.
+        #[arg(long, value_name = "CUSTOMER")]
+        customer: String,
+        /// The SKU (part number or GUID).
+        #[arg(long, value_name = "SKU")]
+        sku: String,
+        /// A date (midnight UTC) or an instant with an offset.
+        #[arg(long, value_name = "WHEN")]
+        at: String,
+    },
 
     /// Run a read-only SQL query over the public views.
     #[command(after_help = "Examples:\n  \

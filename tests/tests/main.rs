@@ -2,5 +2,6 @@
 //! real files, and the checks that the Rust, C and Python lists of error codes agree.
 
 mod cli;
+mod cli_online;
 mod cli_volume;
 mod error_codes;

@@ -16,6 +16,7 @@ pub mod customers;
 pub mod demo;
 pub mod init;
 pub mod keys;
+pub mod online;
 pub mod sql;
 pub mod volume;
 
@@ -66,8 +67,28 @@ impl From<Error> for Failure {
                 format!("{}: {} rows rejected", errs.first().file, errs.rejected)
             }
             Error::BulkOperationFailed { job_id, failures } => {
-                details.extend(failures.iter().map(ToString::to_string));
-                let job = job_id.map(|j| format!(" (job {j})")).unwrap_or_default();
+                // One line per failing user (code: UPN: message), capped like rejected rows; the
+                // job keeps every item.
+                details.extend(
+                    failures
+                        .iter()
+                        .take(MAX_DETAIL_LINES)
+                        .map(ToString::to_string),
+                );
+                if failures.len() > MAX_DETAIL_LINES {
+                    details.push(format!(
+                        "... and {} more",
+                        failures.len() - MAX_DETAIL_LINES
+                    ));
+                }
+                let job = job_id
+                    .map(|j| {
+                        format!(
+                            "; recorded as Failed job {j} (`licstore jobs items {j}`; \
+                             `licstore jobs rerun {j}` retries it, or use --best-effort)"
+                        )
+                    })
+                    .unwrap_or_default();
                 format!(
                     "bulk operation refused, nothing applied: {} user(s) would fail{job}",
                     failures.len()
@@ -207,6 +228,22 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Keys(c) => keys::run(&mut ctx, c)?,
         Command::Benefits(c) => benefits::benefits(&mut ctx, c)?,
         Command::Reservations(c) => benefits::reservations(&mut ctx, c)?,
+        Command::Catalog(c) => online::catalog(&mut ctx, c)?,
+        Command::Skus(c) => online::skus(&mut ctx, c)?,
+        Command::Users(c) => online::users(&mut ctx, c)?,
+        Command::Groups(c) => online::groups(&mut ctx, c)?,
+        Command::Rules(c) => online::rules(&mut ctx, c)?,
+        Command::Assign(a) => online::assign(&mut ctx, a)?,
+        Command::Remove(a) => online::remove(&mut ctx, a)?,
+        Command::Replace(a) => online::replace(&mut ctx, a)?,
+        Command::Jobs(c) => online::jobs(&mut ctx, c)?,
+        Command::Expire { now } => online::expire(&mut ctx, now)?,
+        Command::Expiring { days, customer } => online::expiring(&mut ctx, days, customer)?,
+        Command::Offboard { upn } => online::offboard(&mut ctx, upn)?,
+        Command::Numbers(c) => online::numbers(&mut ctx, c)?,
+        Command::Profiles(c) => online::profiles(&mut ctx, c)?,
+        Command::Sync(c) => online::sync(&mut ctx, c)?,
+        Command::History { customer, sku, at } => online::history(&mut ctx, customer, sku, at)?,
         Command::Sql(a) => sql::run(&mut ctx, a)?,
         Command::Audit(a) => audit::run(&mut ctx, a)?,
         Command::Demo(a) => demo::run(&mut ctx, a)?,

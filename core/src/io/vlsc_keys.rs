@@ -283,11 +283,11 @@ impl Store {
                         let mut fields = rec.fields();
                         if let Some(p) = header.pos[KEY] {
                             if let Some(f) = fields.get_mut(p) {
-                                *f = mask_typed(f);
+                                *f = crate::volume::keys::mask_any(f);
                             }
                         }
                         if e.column.as_deref() == Some("Product Key") {
-                            e.value = e.value.map(|v| mask_typed(&v));
+                            e.value = e.value.map(|v| crate::volume::keys::mask_any(&v));
                         }
                         rejects.add(&header, fields, e)?;
                     }
@@ -382,17 +382,6 @@ impl Store {
             Ok(n)
         })
     }
-}
-
-/// Masks what a user typed into a key field (all but the last 5 characters).
-fn mask_typed(v: &str) -> String {
-    let chars: Vec<char> = v.trim().chars().collect();
-    let keep = chars.len().saturating_sub(5);
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if i < keep && *c != '-' { '*' } else { *c })
-        .collect()
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub fn mask_key(last5: &str) -> String {
 }
 
 /// Masks any text that may be a key: everything but the last 5 characters becomes `*`.
-fn mask_any(value: &str) -> String {
+pub(crate) fn mask_any(value: &str) -> String {
     let chars: Vec<char> = value.trim().chars().collect();
     let keep = chars.len().saturating_sub(5);
     chars

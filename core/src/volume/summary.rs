@@ -424,13 +424,6 @@ impl Store {
         });
         Ok(lines)
     }
-
-    /// Does nothing and will be removed: nothing derived is stored any more (the `license_summary`
-    /// table and reservation statuses are computed when read), so there is nothing to refresh.
-    /// Kept only so that code written against the first volume API still builds.
-    pub fn refresh_volume(&mut self) -> Result<()> {
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

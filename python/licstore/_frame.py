@@ -51,7 +51,7 @@ def records_to_pandas(
 ) -> Any:
     """A DataFrame from typed records, with the dtypes ``to_pandas`` gives the same columns of a
     view: ``int`` as ``Int64``, ``string`` as ``string``, ``date`` (``datetime.date``) as
-    ``datetime64[s]``."""
+    ``datetime64[s]`` (None as ``NaT``)."""
     try:
         import numpy as np
         import pandas as pd
@@ -65,7 +65,10 @@ def records_to_pandas(
             data[name] = pd.array(values, dtype="Int64")
         elif kind == "date":
             data[name] = pd.Series(
-                np.array([np.datetime64(v.isoformat(), "s") for v in values], dtype="datetime64[s]"),
+                np.array(
+                    [np.datetime64("NaT") if v is None else np.datetime64(v.isoformat(), "s") for v in values],
+                    dtype="datetime64[s]",
+                ),
                 copy=False,
             )
         else:

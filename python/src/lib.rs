@@ -5,6 +5,7 @@
 //! `register(m)`; this one only calls them.
 
 mod errors;
+mod online;
 mod query;
 mod store;
 mod types;
@@ -18,6 +19,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     types::register(m)?;
     volume::register(m)?;
+    online::register(m)?;
     query::register(m)?;
     store::register(m)?;
     Ok(())

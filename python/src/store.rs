@@ -13,10 +13,12 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use licstore::{
-    BenefitStatus, Clock, CustomerUpdate, EntitlementKind, Error, Format, ImportMode,
-    ImportOptions, InterruptHandle, KeyType, NewCustomer, NewEntitlement, NewLicensingId,
-    NewProduct, NewProductKey, NewReservation, NewSaBenefit, Params, Pool, Program, QueryOptions,
-    QueryResult, ReservationHistory, Store, SummaryQuery, VlscExportOptions,
+    AssignOptions, BenefitStatus, BulkMode, BulkOp, BulkRequest, Clock, CustomerUpdate,
+    EntitlementKind, Error, Format, ImportMode, ImportOptions, InterruptHandle, KeyType,
+    NewCustomer, NewEntitlement, NewLicensingId, NewProduct, NewProductKey, NewReservation,
+    NewSaBenefit, NewSku, NewSubscriber, Params, Pool, Profile, Program, QueryOptions, QueryResult,
+    ReplaceFrom, ReservationHistory, SkuRule, Store, SubscriberFilter, SubscriberStatus,
+    SubscriberUpdate, SummaryQuery, Units, VlscExportOptions,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -24,6 +26,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
 use crate::errors::{invalid, to_py, OrRaise};
+use crate::online::{
+    self, PyBulkOutcome, PyBulkPreview, PyCatalogReport, PyCatalogSku, PyExpiring, PyJob,
+    PyJobItems, PyLicense, PyProfile, PySku, PySkuChange, PySkuSync, PySkuUsage, PySubscriber,
+    PyUserSyncDiff,
+};
 use crate::query::{to_params, to_timeout, PyQueryResult};
 use crate::types::{
     from_datetime, to_datetime, type_name, PyAuditEntry, PyCustomer, PyImportReport,
@@ -185,6 +192,76 @@ fn entitlement_from_mapping(i: usize, line: &Bound<'_, PyAny>) -> PyResult<NewEn
     })
 }
 
+/// The fields of one subscriber, as `add_subscribers` reads them from each mapping.
+const SUBSCRIBER_FIELDS: [&str; 7] = [
+    "customer",
+    "upn",
+    "display_name",
+    "usage_location",
+    "department",
+    "object_id",
+    "status",
+];
+
+/// One subscriber of `add_subscribers`: a mapping with [`SUBSCRIBER_FIELDS`] keys (unknown keys
+/// and missing required ones raise `TypeError`, like keyword arguments would).
+fn subscriber_from_mapping(i: usize, item: &Bound<'_, PyAny>) -> PyResult<NewSubscriber> {
+    let d = item.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "add_subscribers: item {i} must be a dict, not {}",
+            type_name(item)
+        ))
+    })?;
+    for k in d.keys() {
+        let k: String = k.extract()?;
+        if !SUBSCRIBER_FIELDS.contains(&k.as_str()) {
+            return Err(PyTypeError::new_err(format!(
+                "add_subscribers: item {i} has an unknown key '{k}' (allowed: {})",
+                SUBSCRIBER_FIELDS.join(", ")
+            )));
+        }
+    }
+    let opt = |k: &str| -> PyResult<Option<String>> {
+        match d.get_item(k)? {
+            Some(v) if !v.is_none() => v.extract().map(Some).map_err(|e: PyErr| {
+                PyTypeError::new_err(format!("add_subscribers: item {i}, {k}: {e}"))
+            }),
+            _ => Ok(None),
+        }
+    };
+    let required = |k: &str| -> PyResult<String> {
+        opt(k)?
+            .ok_or_else(|| PyTypeError::new_err(format!("add_subscribers: item {i} lacks '{k}'")))
+    };
+    Ok(NewSubscriber {
+        customer: required("customer")?,
+        user_principal_name: required("upn")?,
+        display_name: opt("display_name")?,
+        usage_location: opt("usage_location")?,
+        department: opt("department")?,
+        object_id: opt("object_id")?,
+        status: match opt("status")? {
+            Some(s) => crate::online::status(&s)?,
+            None => SubscriberStatus::Active,
+        },
+    })
+}
+
+/// The options of an assignment, from keyword arguments.
+fn assign_options(
+    expires_at: Option<&Bound<'_, PyAny>>,
+    usage_location: Option<String>,
+    disabled_plans: Option<Vec<String>>,
+    take_number: bool,
+) -> PyResult<AssignOptions> {
+    Ok(AssignOptions {
+        expires_at: crate::online::opt_instant("expires_at", expires_at)?,
+        usage_location,
+        disabled_plans: disabled_plans.unwrap_or_default(),
+        take_number,
+    })
+}
+
 /// Opens `path` (and `rejects`) and runs an import on the open store.
 fn import_file(
     s: &mut Store,
@@ -237,6 +314,16 @@ impl PyStore {
             path: store.path().map(Path::to_path_buf),
             inner: Mutex::new(Some(store)),
         }
+    }
+
+    /// Runs a bulk request and reads its items, under one lock.
+    fn run_bulk(&self, py: Python<'_>, req: &BulkRequest) -> PyResult<PyBulkOutcome> {
+        let (o, items) = self.with(py, |s| {
+            let o = s.run_bulk(req)?;
+            let items = s.job_items(o.job_id)?;
+            Ok((o, items))
+        })?;
+        Ok(PyBulkOutcome::new(o, items))
     }
 
     /// Runs `f` on the open store, detached from the interpreter.
@@ -1101,6 +1188,655 @@ impl PyStore {
         self.with(py, |s| {
             export_file(s, &path, |s, out| s.export_vlsc_keys(out, &opts))
         })
+    }
+
+    // --- online services (docs/online.md) ---
+
+    /// Replaces the product catalog with a newer copy of Microsoft's "Product names and service
+    /// plan identifiers" CSV, all or nothing. SKUs already subscribed keep working.
+    fn import_catalog(&self, py: Python<'_>, path: PathBuf) -> PyResult<PyCatalogReport> {
+        self.with(py, |s| {
+            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
+            s.import_catalog(BufReader::new(input), &path.display().to_string())
+        })
+        .map(PyCatalogReport::from)
+    }
+
+    /// A SKU of the catalog by GUID or part number. Raises ``SkuNotFound``, or
+    /// ``InvalidArgument`` for a part number the catalog maps to several GUIDs.
+    fn catalog_sku(&self, py: Python<'_>, sku: String) -> PyResult<PyCatalogSku> {
+        self.with(py, |s| s.catalog_sku(&sku))
+            .map(PyCatalogSku::from)
+    }
+
+    /// The GUIDs the catalog knows under a friendly name (primary name or alias, without
+    /// regard to case); empty when none.
+    fn catalog_by_name(&self, py: Python<'_>, display_name: String) -> PyResult<Vec<String>> {
+        self.with(py, |s| s.catalog_by_name(&display_name))
+    }
+
+    /// Adds a subscribed SKU to a customer (``sku`` by GUID or part number), or updates its
+    /// units, status, term end and reported consumption when it is there already; returns it.
+    /// ``capability_status`` is ``Enabled``, ``Warning``, ``Suspended``, ``Deleted`` or
+    /// ``LockedOut``; ``applies_to`` ``User`` or ``Company``; ``term_end`` a ``datetime.date``.
+    /// Raises ``NotFound`` (customer), ``SkuNotFound``, ``InvalidArgument``.
+    #[pyo3(signature = (customer, sku, *, enabled, warning = 0, suspended = 0, locked_out = 0, capability_status = "Enabled".to_string(), applies_to = "User".to_string(), term_end = None, reported_consumed = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_sku(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        sku: String,
+        enabled: i64,
+        warning: i64,
+        suspended: i64,
+        locked_out: i64,
+        capability_status: String,
+        applies_to: String,
+        term_end: Option<Bound<'_, PyAny>>,
+        reported_consumed: Option<i64>,
+    ) -> PyResult<PySku> {
+        let new = NewSku {
+            customer,
+            sku,
+            units: Units {
+                enabled,
+                warning,
+                suspended,
+                locked_out,
+            },
+            capability_status: Some(capability_status),
+            applies_to: Some(applies_to),
+            term_end: opt_day("term_end", term_end.as_ref())?
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            reported_consumed,
+        };
+        self.with(py, |s| s.set_sku(&new)).map(PySku::from)
+    }
+
+    /// One of a customer's SKUs (by GUID or part number) with assigned, available and drift.
+    /// Raises ``NotFound`` (customer), ``SkuNotFound``.
+    fn sku(&self, py: Python<'_>, customer: String, sku: String) -> PyResult<PySku> {
+        self.with(py, |s| s.sku(&customer, &sku)).map(PySku::from)
+    }
+
+    /// A customer's SKUs with assigned, available and drift, by friendly name: a ``SkuUsage``
+    /// (a sequence of ``Sku``) with ``to_pandas()``. Raises ``NotFound`` (customer).
+    fn sku_usage(&self, py: Python<'_>, customer: String) -> PyResult<PySkuUsage> {
+        let skus = self.with(py, |s| s.sku_usage(&customer))?;
+        Ok(PySkuUsage::new(customer, skus))
+    }
+
+    /// Adds a subscriber (user) to a customer and returns it. The UPN must be new to the store
+    /// (without regard to case); ``usage_location`` is an ISO 3166 alpha-2 code; ``status`` is
+    /// ``Staged``, ``Active`` (default) or ``Offboarded``. Raises ``NotFound`` (customer),
+    /// ``AlreadyExists``, ``InvalidArgument``.
+    #[pyo3(signature = (customer, upn, *, display_name = None, usage_location = None, department = None, object_id = None, status = "Active"))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_subscriber(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        upn: String,
+        display_name: Option<String>,
+        usage_location: Option<String>,
+        department: Option<String>,
+        object_id: Option<String>,
+        status: &str,
+    ) -> PyResult<PySubscriber> {
+        let n = NewSubscriber {
+            customer,
+            user_principal_name: upn,
+            display_name,
+            usage_location,
+            department,
+            object_id,
+            status: online::status(status)?,
+        };
+        self.with(py, |s| s.add_subscriber(&n))
+            .map(PySubscriber::from)
+    }
+
+    /// Adds many subscribers in one transaction, all or none: each a dict with the keys
+    /// ``customer``, ``upn`` and optionally ``display_name``, ``usage_location``,
+    /// ``department``, ``object_id``, ``status``. Returns how many were added.
+    fn add_subscribers(&self, py: Python<'_>, subscribers: Vec<Bound<'_, PyAny>>) -> PyResult<u64> {
+        let subs = subscribers
+            .iter()
+            .enumerate()
+            .map(|(i, d)| subscriber_from_mapping(i, d))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.with(py, |s| s.add_subscribers(&subs))
+    }
+
+    /// Changes a subscriber's fields and returns it: omitted arguments are kept, None clears
+    /// an optional field. ``status`` may be ``Staged`` or ``Active``; use ``offboard`` to
+    /// offboard. Raises ``UserNotFound``, ``InvalidArgument``, ``InvalidState``.
+    #[pyo3(signature = (upn, *, display_name = Change::Keep, usage_location = Change::Keep, department = Change::Keep, object_id = Change::Keep, status = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_subscriber(
+        &self,
+        py: Python<'_>,
+        upn: String,
+        display_name: Change,
+        usage_location: Change,
+        department: Change,
+        object_id: Change,
+        status: Option<&str>,
+    ) -> PyResult<PySubscriber> {
+        let u = SubscriberUpdate {
+            display_name: display_name.into_core(),
+            usage_location: usage_location.into_core(),
+            department: department.into_core(),
+            object_id: object_id.into_core(),
+            status: status.map(online::status).transpose()?,
+        };
+        self.with(py, |s| s.update_subscriber(&upn, &u))
+            .map(PySubscriber::from)
+    }
+
+    /// The subscriber with this UPN (without regard to case); raises ``UserNotFound``.
+    fn subscriber(&self, py: Python<'_>, upn: String) -> PyResult<PySubscriber> {
+        self.with(py, |s| s.subscriber(&upn))
+            .map(PySubscriber::from)
+    }
+
+    /// A customer's subscribers, by UPN. Raises ``NotFound`` (customer).
+    fn subscribers(&self, py: Python<'_>, customer: String) -> PyResult<Vec<PySubscriber>> {
+        let list = self.with(py, |s| s.subscribers(&customer))?;
+        Ok(list.into_iter().map(PySubscriber::from).collect())
+    }
+
+    /// Adds a group to a customer. Raises ``NotFound`` (customer), ``AlreadyExists``.
+    fn add_group(&self, py: Python<'_>, customer: String, name: String) -> PyResult<()> {
+        self.with(py, |s| s.add_group(&customer, &name))
+    }
+
+    /// Adds users (UPNs of the same customer) to a group; members already there are kept.
+    /// Returns how many were added. Raises ``NotFound`` (group), ``UserNotFound``.
+    fn add_group_members(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        group: String,
+        upns: Vec<String>,
+    ) -> PyResult<u64> {
+        self.with(py, |s| {
+            let refs: Vec<&str> = upns.iter().map(String::as_str).collect();
+            s.add_group_members(&customer, &group, &refs)
+        })
+    }
+
+    /// A group's members, by UPN. Raises ``NotFound`` (customer, group).
+    fn group_members(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        group: String,
+    ) -> PyResult<Vec<String>> {
+        self.with(py, |s| s.group_members(&customer, &group))
+    }
+
+    /// Adds a rule between SKUs, valid for every customer (idempotent). Give exactly one of:
+    /// ``requires=[base, ...]`` (``sku`` is an add-on needing any one of them), ``excludes=other``
+    /// (one user cannot hold both), ``blocked_in=["CU", ...]`` (``sku`` cannot go to users in
+    /// those usage locations). Raises ``SkuNotFound``, ``InvalidArgument``, ``TypeError``.
+    #[pyo3(signature = (sku, *, requires = None, excludes = None, blocked_in = None))]
+    fn add_sku_rule(
+        &self,
+        py: Python<'_>,
+        sku: String,
+        requires: Option<Vec<String>>,
+        excludes: Option<String>,
+        blocked_in: Option<Vec<String>>,
+    ) -> PyResult<()> {
+        let rule = match (requires, excludes, blocked_in) {
+            (Some(any_of), None, None) => SkuRule::Requires { sku, any_of },
+            (None, Some(other), None) => SkuRule::Excludes { sku, other },
+            (None, None, Some(countries)) => SkuRule::BlockedIn { sku, countries },
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "add_sku_rule takes exactly one of requires=, excludes= or blocked_in=",
+                ))
+            }
+        };
+        self.with(py, |s| s.add_sku_rule(&rule))
+    }
+
+    /// Assigns one SKU to one user (not a job). Returns True when assigned, False when the
+    /// user held it already. ``expires_at`` (an aware datetime, or a date meaning midnight UTC)
+    /// makes it temporary; ``usage_location`` is set on a user without one; ``disabled_plans``
+    /// are service-plan GUIDs to switch off; ``take_number`` gives a user receiving a
+    /// voice-capable SKU the next available phone number. A rule's refusal raises its
+    /// exception (``CountViolation``, ``DependencyViolation``, ...) with ``.subject`` the UPN.
+    #[pyo3(signature = (upn, sku, *, expires_at = None, usage_location = None, disabled_plans = None, take_number = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn assign_license(
+        &self,
+        py: Python<'_>,
+        upn: String,
+        sku: String,
+        expires_at: Option<Bound<'_, PyAny>>,
+        usage_location: Option<String>,
+        disabled_plans: Option<Vec<String>>,
+        take_number: bool,
+    ) -> PyResult<bool> {
+        let opts = assign_options(
+            expires_at.as_ref(),
+            usage_location,
+            disabled_plans,
+            take_number,
+        )?;
+        self.with(py, |s| s.assign_license(&upn, &sku, &opts))
+    }
+
+    /// Removes one SKU from one user; False when the user did not hold it.
+    fn remove_license(&self, py: Python<'_>, upn: String, sku: String) -> PyResult<bool> {
+        self.with(py, |s| s.remove_license(&upn, &sku))
+    }
+
+    /// The licenses a user holds now, by friendly name. Raises ``UserNotFound``.
+    fn licenses(&self, py: Python<'_>, upn: String) -> PyResult<Vec<PyLicense>> {
+        let list = self.with(py, |s| s.licenses(&upn))?;
+        Ok(list.into_iter().map(PyLicense::from).collect())
+    }
+
+    /// Who held a customer's SKU at an instant (an aware datetime, or a date meaning midnight
+    /// UTC), from the assignment history; UPNs in order.
+    fn holders_at(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        sku: String,
+        when: Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let at = online::instant("when", &when)?;
+        self.with(py, |s| s.holders_at(&customer, &sku, &at))
+    }
+
+    /// A dry run of a bulk operation; nothing is written. ``op`` is ``"assign"``, ``"remove"``
+    /// or ``"replace"``; the other arguments are those of ``assign``, ``remove`` and
+    /// ``replace`` (``old`` only for replace). Returns a ``BulkPreview``: per SKU whether all,
+    /// some or none of the targets hold it with the seats needed, freed and available, and the
+    /// users that would fail.
+    #[pyo3(signature = (op, skus, *, customer, users = None, groups = None, filter = None, old = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn preview(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        skus: Vec<String>,
+        customer: String,
+        users: Option<Vec<String>>,
+        groups: Option<Vec<String>>,
+        filter: Option<Bound<'_, PyAny>>,
+        old: Option<Vec<String>>,
+        expires_at: Option<Bound<'_, PyAny>>,
+        usage_location: Option<String>,
+        disabled_plans: Option<Vec<String>>,
+        take_number: bool,
+    ) -> PyResult<PyBulkPreview> {
+        let options = assign_options(
+            expires_at.as_ref(),
+            usage_location,
+            disabled_plans,
+            take_number,
+        )?;
+        let op = match op {
+            "assign" => BulkOp::Assign { skus, options },
+            "remove" => BulkOp::Remove { skus },
+            "replace" => BulkOp::Replace {
+                from: old.map_or(ReplaceFrom::All, ReplaceFrom::Skus),
+                to: skus,
+                options,
+            },
+            _ => {
+                return Err(invalid(
+                    "bulk operation",
+                    op,
+                    "must be \"assign\", \"remove\" or \"replace\"",
+                ))
+            }
+        };
+        let req = BulkRequest {
+            customer,
+            targets: online::targets(users, groups, filter.as_ref())?,
+            op,
+            mode: BulkMode::Atomic,
+        };
+        self.with(py, |s| s.preview_bulk(&req))
+            .map(PyBulkPreview::from)
+    }
+
+    /// Gives each target user ``skus`` (GUIDs or part numbers) as one job. Name the users with
+    /// exactly one of ``users`` (UPNs), ``groups`` (group names) or ``filter`` (a dict of
+    /// ``department``, ``usage_location``, ``status``, ``domain``). ``mode="atomic"`` (default)
+    /// refuses the whole run when any user fails, raising ``BulkOperationFailed`` with
+    /// ``.failures`` and ``.job_id`` (a ``Failed`` job that ``rerun_job`` can retry);
+    /// ``"best_effort"`` applies the users that pass. Returns a ``BulkOutcome`` with every
+    /// user's item.
+    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic"))]
+    #[allow(clippy::too_many_arguments)]
+    fn assign(
+        &self,
+        py: Python<'_>,
+        skus: Vec<String>,
+        customer: String,
+        users: Option<Vec<String>>,
+        groups: Option<Vec<String>>,
+        filter: Option<Bound<'_, PyAny>>,
+        expires_at: Option<Bound<'_, PyAny>>,
+        usage_location: Option<String>,
+        disabled_plans: Option<Vec<String>>,
+        take_number: bool,
+        mode: &str,
+    ) -> PyResult<PyBulkOutcome> {
+        let options = assign_options(
+            expires_at.as_ref(),
+            usage_location,
+            disabled_plans,
+            take_number,
+        )?;
+        let req = BulkRequest {
+            customer,
+            targets: online::targets(users, groups, filter.as_ref())?,
+            op: BulkOp::Assign { skus, options },
+            mode: online::bulk_mode(mode)?,
+        };
+        self.run_bulk(py, &req)
+    }
+
+    /// Takes ``skus`` away from each target user as one job; users, modes and the result as
+    /// for ``assign``.
+    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, mode = "atomic"))]
+    #[allow(clippy::too_many_arguments)]
+    fn remove(
+        &self,
+        py: Python<'_>,
+        skus: Vec<String>,
+        customer: String,
+        users: Option<Vec<String>>,
+        groups: Option<Vec<String>>,
+        filter: Option<Bound<'_, PyAny>>,
+        mode: &str,
+    ) -> PyResult<PyBulkOutcome> {
+        let req = BulkRequest {
+            customer,
+            targets: online::targets(users, groups, filter.as_ref())?,
+            op: BulkOp::Remove { skus },
+            mode: online::bulk_mode(mode)?,
+        };
+        self.run_bulk(py, &req)
+    }
+
+    /// Replaces ``old`` (a list of SKUs; None: every SKU the user holds) with ``skus`` for each
+    /// target user, one step per user (the removal frees seats before the addition takes
+    /// them), as one job; the rest as for ``assign``.
+    #[pyo3(signature = (skus, *, customer, old = None, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic"))]
+    #[allow(clippy::too_many_arguments)]
+    fn replace(
+        &self,
+        py: Python<'_>,
+        skus: Vec<String>,
+        customer: String,
+        old: Option<Vec<String>>,
+        users: Option<Vec<String>>,
+        groups: Option<Vec<String>>,
+        filter: Option<Bound<'_, PyAny>>,
+        expires_at: Option<Bound<'_, PyAny>>,
+        usage_location: Option<String>,
+        disabled_plans: Option<Vec<String>>,
+        take_number: bool,
+        mode: &str,
+    ) -> PyResult<PyBulkOutcome> {
+        let options = assign_options(
+            expires_at.as_ref(),
+            usage_location,
+            disabled_plans,
+            take_number,
+        )?;
+        let req = BulkRequest {
+            customer,
+            targets: online::targets(users, groups, filter.as_ref())?,
+            op: BulkOp::Replace {
+                from: old.map_or(ReplaceFrom::All, ReplaceFrom::Skus),
+                to: skus,
+                options,
+            },
+            mode: online::bulk_mode(mode)?,
+        };
+        self.run_bulk(py, &req)
+    }
+
+    /// Reruns a ``Failed`` or ``FinishedWithException`` job: the same request, limited to its
+    /// failed users, as a new job (``rerun_of`` names the old one). Raises ``NotFound``,
+    /// ``InvalidState`` (a job that cannot be rerun), ``BulkOperationFailed``.
+    fn rerun_job(&self, py: Python<'_>, job_id: i64) -> PyResult<PyBulkOutcome> {
+        let (o, items) = self.with(py, |s| {
+            let o = s.rerun_job(job_id)?;
+            let items = s.job_items(o.job_id)?;
+            Ok((o, items))
+        })?;
+        Ok(PyBulkOutcome::new(o, items))
+    }
+
+    /// A job with its item counts; raises ``NotFound``.
+    fn job(&self, py: Python<'_>, job_id: i64) -> PyResult<PyJob> {
+        self.with(py, |s| s.job(job_id)).map(PyJob::from)
+    }
+
+    /// A job's items in run order: ``JobItems`` (a sequence of ``JobItem``) with
+    /// ``to_pandas()``. Raises ``NotFound``.
+    fn job_items(&self, py: Python<'_>, job_id: i64) -> PyResult<PyJobItems> {
+        let items = self.with(py, |s| s.job_items(job_id))?;
+        Ok(PyJobItems::new(job_id, items))
+    }
+
+    /// Writes a job's items (the ``job_items`` view) to ``path`` as CSV (or ``"tsv"``,
+    /// ``"jsonl"``); returns the number of rows. The file is replaced; on error it is removed.
+    #[pyo3(signature = (job_id, path, *, format = "csv"))]
+    fn export_job_items(
+        &self,
+        py: Python<'_>,
+        job_id: i64,
+        path: PathBuf,
+        format: &str,
+    ) -> PyResult<u64> {
+        let format = parse_format(format)?;
+        self.with(py, |s| {
+            s.job(job_id)?;
+            export_file(s, &path, |s, out| s.export_job_items(job_id, format, out))
+        })
+    }
+
+    /// Removes every temporary license whose expiry is at or before ``now`` (an aware datetime
+    /// or a date; default: the store's clock), store-wide, as one ``expire`` job.
+    #[pyo3(signature = (now = None))]
+    fn expire(&self, py: Python<'_>, now: Option<Bound<'_, PyAny>>) -> PyResult<PyBulkOutcome> {
+        let now = online::opt_instant("now", now.as_ref())?;
+        let (o, items) = self.with(py, |s| {
+            let t = now.unwrap_or_else(|| licstore::store::format_ts(s.now()));
+            let o = s.expire(&t)?;
+            let items = s.job_items(o.job_id)?;
+            Ok((o, items))
+        })?;
+        Ok(PyBulkOutcome::new(o, items))
+    }
+
+    /// What ends within ``days`` days from now (the store's clock), overdue items included,
+    /// soonest first: temporary licenses and SKU terms, of one customer or all.
+    #[pyo3(signature = (days, *, customer = None))]
+    fn expiring(
+        &self,
+        py: Python<'_>,
+        days: u32,
+        customer: Option<String>,
+    ) -> PyResult<Vec<PyExpiring>> {
+        let list = self.with(py, |s| s.expiring(days, customer.as_deref()))?;
+        Ok(list.into_iter().map(PyExpiring::from).collect())
+    }
+
+    /// Offboards a user: removes all its licenses (history kept), releases its phone numbers
+    /// and marks it ``Offboarded``. Returns how many licenses were removed. Raises
+    /// ``UserNotFound``, ``UserOffboarded`` (offboarded already).
+    fn offboard(&self, py: Python<'_>, upn: String) -> PyResult<u64> {
+        self.with(py, |s| s.offboard(&upn))
+    }
+
+    /// Adds phone numbers (E.164, e.g. ``+14255550100``) to a customer's pool; returns how many
+    /// were added. Raises ``InvalidArgument``, ``AlreadyExists``.
+    fn add_numbers(&self, py: Python<'_>, customer: String, numbers: Vec<String>) -> PyResult<u64> {
+        self.with(py, |s| {
+            let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+            s.add_numbers(&customer, &refs)
+        })
+    }
+
+    /// Gives a user a phone number (``number``, or the customer's next available one when
+    /// None) and returns it. Raises ``NumberUnavailable``, ``UserNotFound``, ``NotFound``.
+    #[pyo3(signature = (upn, number = None))]
+    fn assign_number(
+        &self,
+        py: Python<'_>,
+        upn: String,
+        number: Option<String>,
+    ) -> PyResult<String> {
+        self.with(py, |s| s.assign_number(&upn, number.as_deref()))
+    }
+
+    /// Sets a number's status: ``Available`` (releases it from its user) or ``Reserved``.
+    fn set_number_status(&self, py: Python<'_>, number: String, status: String) -> PyResult<()> {
+        self.with(py, |s| s.set_number_status(&number, &status))
+    }
+
+    /// Adds a provisioning profile, or replaces the one of the same name: the customer's Staged
+    /// users matching ``department``, ``usage_location`` and ``domain`` (those given) get
+    /// ``skus`` when ``apply_profiles`` runs.
+    #[pyo3(signature = (customer, name, skus, *, department = None, usage_location = None, domain = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_profile(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        name: String,
+        skus: Vec<String>,
+        department: Option<String>,
+        usage_location: Option<String>,
+        domain: Option<String>,
+    ) -> PyResult<()> {
+        let p = Profile {
+            customer,
+            name,
+            filter: SubscriberFilter {
+                department,
+                usage_location,
+                status: None,
+                domain,
+            },
+            skus,
+        };
+        self.with(py, |s| s.set_profile(&p))
+    }
+
+    /// A customer's profiles, by name.
+    fn profiles(&self, py: Python<'_>, customer: String) -> PyResult<Vec<PyProfile>> {
+        let list = self.with(py, |s| s.profiles(&customer))?;
+        Ok(list.into_iter().map(PyProfile::from).collect())
+    }
+
+    /// Provisions the customer's Staged users: each profile runs as a best-effort ``assign``
+    /// job over the Staged users it matches; users that matched a profile and failed none
+    /// become ``Active``. Returns one ``BulkOutcome`` per profile, in name order.
+    fn apply_profiles(&self, py: Python<'_>, customer: String) -> PyResult<Vec<PyBulkOutcome>> {
+        let done = self.with(py, |s| {
+            let outcomes = s.apply_profiles(&customer)?;
+            outcomes
+                .into_iter()
+                .map(|o| {
+                    let items = s.job_items(o.job_id)?;
+                    Ok((o, items))
+                })
+                .collect::<licstore::Result<Vec<_>>>()
+        })?;
+        Ok(done
+            .into_iter()
+            .map(|(o, i)| PyBulkOutcome::new(o, i))
+            .collect())
+    }
+
+    /// The difference between a Microsoft 365 admin center "Export users" CSV and a customer's
+    /// users (new, changed, gone, unchanged, and rejected rows with their line); nothing is
+    /// written.
+    fn diff_m365_users(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        path: PathBuf,
+    ) -> PyResult<PyUserSyncDiff> {
+        self.with(py, |s| {
+            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
+            s.diff_m365_users(
+                &customer,
+                BufReader::new(input),
+                &path.display().to_string(),
+            )
+        })
+        .map(PyUserSyncDiff::from)
+    }
+
+    /// Applies a Microsoft 365 "Export users" CSV to a customer as one ``sync_users`` job (new
+    /// users added as Staged, fields and licenses brought in line) and returns the job. A file
+    /// with rejected rows raises ``CsvError`` and writes nothing.
+    fn apply_m365_users(&self, py: Python<'_>, customer: String, path: PathBuf) -> PyResult<PyJob> {
+        self.with(py, |s| {
+            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
+            let id = s.apply_m365_users(
+                &customer,
+                BufReader::new(input),
+                &path.display().to_string(),
+            )?;
+            s.job(id)
+        })
+        .map(PyJob::from)
+    }
+
+    /// The difference between a Microsoft Graph ``subscribedSkus`` response (JSON) and a
+    /// customer's SKUs, one ``SkuChange`` per SKU; nothing is written.
+    fn diff_graph_skus(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        path: PathBuf,
+    ) -> PyResult<Vec<PySkuChange>> {
+        let list = self.with(py, |s| {
+            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
+            s.diff_graph_skus(
+                &customer,
+                BufReader::new(input),
+                &path.display().to_string(),
+            )
+        })?;
+        Ok(list.into_iter().map(PySkuChange::from).collect())
+    }
+
+    /// Applies a Graph ``subscribedSkus`` response to a customer as one ``sync_skus`` job;
+    /// returns a ``SkuSync`` with the job and the changes.
+    fn apply_graph_skus(
+        &self,
+        py: Python<'_>,
+        customer: String,
+        path: PathBuf,
+    ) -> PyResult<PySkuSync> {
+        let (job, changes) = self.with(py, |s| {
+            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
+            let (id, changes) = s.apply_graph_skus(
+                &customer,
+                BufReader::new(input),
+                &path.display().to_string(),
+            )?;
+            Ok((s.job(id)?, changes))
+        })?;
+        Ok(PySkuSync::new(job, changes))
     }
 
     // --- SQL ---

@@ -50,6 +50,24 @@ with licstore.Store("x.licstore") as store:
     until: datetime = store.submit_reservation(
         "E1", "Microsoft 365 E3", "AAD-1", quantity=1, usage_date=date(2024, 6, 1)
     ).cancellable_until
+    store.set_sku("Contoso Ltd", "ENTERPRISEPACK", enabled=5, term_end=date(2026, 6, 30))
+    store.add_subscriber("Contoso Ltd", "ada@contoso.com", usage_location="GB")
+    usage: licstore.SkuUsage = store.sku_usage("Contoso Ltd")
+    free: int = sum(s.available for s in usage)
+    preview: licstore.BulkPreview = store.preview(
+        "assign", ["ENTERPRISEPACK"], customer="Contoso Ltd", filter={"domain": "contoso.com"}
+    )
+    needed: int = preview.skus[0].seats_needed
+    try:
+        out = store.assign(["ENTERPRISEPACK"], customer="Contoso Ltd", users=["ada@contoso.com"],
+                           expires_at=date(2026, 1, 1), mode="best_effort")
+        failed: list[str | None] = [i.code for i in out.items if i.outcome == "error"]
+    except licstore.BulkOperationFailed as e:
+        job_id: int | None = e.job_id
+        codes_: list[str] = [f.code_name for f in e.failures]
+    holders: list[str] = store.holders_at("Contoso Ltd", "ENTERPRISEPACK", date(2025, 1, 1))
+    diff: licstore.UserSyncDiff = store.diff_m365_users("Contoso Ltd", "users.csv")
+    lines: list[int] = [u.line for u in diff.new]
 codes: dict[str, int] = licstore.error_codes()
 '''
 

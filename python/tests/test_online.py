@@ -121,7 +121,7 @@ def test_set_sku_and_usage(online: licstore.Store) -> None:
     with pytest.raises(licstore.SkuNotFound):
         online.sku("Contoso", "SPE_E5")
     with pytest.raises(TypeError, match="datetime.date"):
-        online.set_sku("Contoso", E3, enabled=1, term_end=datetime.now(timezone.utc))  # type: ignore[arg-type]
+        online.set_sku("Contoso", E3, enabled=1, term_end=datetime.now(timezone.utc))
 
 
 def test_sku_usage_to_pandas(online: licstore.Store) -> None:
@@ -268,6 +268,7 @@ def test_atomic_refusal_names_each_failure_and_changes_nothing(
     f = e.value.failures[0]
     assert isinstance(f, licstore.Violation) and f.code == licstore.error_codes()[expected]
     assert snapshot(online) == before
+    assert e.value.job_id is not None
     job = online.job(e.value.job_id)
     # Atomic: the user that passed was not applied either; its item says so.
     assert (job.status, job.ok, job.failed) == ("Failed", 0, 2)
@@ -391,7 +392,7 @@ def test_remove_replace_filter_and_jobs(online: licstore.Store, tmp_path: Path) 
     with pytest.raises(licstore.InvalidArgument):
         online.remove([E3], customer="Contoso", users=["u0@contoso.com"], mode="sometimes")
     with pytest.raises(TypeError, match="unknown key"):
-        online.assign([E3], customer="Contoso", filter={"dept": "x"})  # type: ignore[typeddict-unknown-key]
+        online.assign([E3], customer="Contoso", filter={"dept": "x"})  # type: ignore[arg-type]
 
 
 def test_job_items_to_pandas(online: licstore.Store) -> None:
@@ -616,3 +617,14 @@ def test_reprs_are_readable(online: licstore.Store) -> None:
     assert repr(online.job(out.job_id)).startswith("Job(id=")
     assert repr(online.sku_usage("Contoso")) == "<SkuUsage of 'Contoso': 4 SKUs>"
     assert "held_by='all'" in repr(online.preview("assign", [E3], customer="Contoso", users=["u0@contoso.com"]).skus[0])
+
+
+def test_docs_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/python.md's online-services example runs as written and prints what it says."""
+    doc = (Path(__file__).parents[2] / "docs" / "python.md").read_text(encoding="utf-8")
+    section = doc.split("\n## Online services\n")[1]
+    code = section.split("```python\n")[1].split("```")[0]
+    printed = section.split("prints\n\n```\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/python.md", "exec"), {})
+    assert capsys.readouterr().out == printed

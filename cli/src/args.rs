@@ -267,7 +267,7 @@ pub enum Command {
         now: Option<String>,
     },
 
-    /// List temporary licenses and SKU terms that end within N days (overdue ones included).
+    /// List temporary licenses and SKU terms ending within N days (and overdue ones).
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore expiring\n  \
         licstore --db contoso.licstore expiring --days 90 --customer Contoso --format csv")]
@@ -307,7 +307,7 @@ pub enum Command {
     )]
     Profiles(ProfilesCommand),
 
-    /// Sync users from a Microsoft 365 export or SKUs from Graph: show the difference, then apply.
+    /// Sync users (M365 export) or SKUs (Graph): show the difference, then apply.
     #[command(
         subcommand,
         after_help = "Examples:\n  \

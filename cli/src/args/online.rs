@@ -31,7 +31,7 @@ pub enum CatalogCommand {
         name: String,
     },
 
-    /// Replace the catalog with a newer copy of Microsoft's product-names CSV (all or nothing).
+    /// Replace the catalog with a newer copy of Microsoft's product-names CSV.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore catalog import \"Product names and service plan identifiers for licensing.csv\"\n\n\
         The built-in catalog is loaded on first use; importing the file Microsoft publishes \
@@ -552,7 +552,7 @@ pub enum ProfilesCommand {
 /// `licstore sync ...`
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
-    /// Sync users and their licenses from a Microsoft 365 admin center "Export users" CSV.
+    /// Sync users and licenses from a Microsoft 365 admin center "Export users" CSV.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore sync m365-users users.csv --customer Contoso\n  \
         licstore --db contoso.licstore sync m365-users users.csv --customer Contoso --apply\n\n\
@@ -562,7 +562,7 @@ pub enum SyncCommand {
         reported, never offboarded.")]
     M365Users(SyncArgs),
 
-    /// Sync a customer's SKU units and reported consumption from Graph `GET /subscribedSkus` JSON.
+    /// Sync SKU units and reported consumption from Graph `GET /subscribedSkus` JSON.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore sync graph-skus subscribedSkus.json --customer Contoso\n  \
         licstore --db contoso.licstore sync graph-skus subscribedSkus.json --customer Contoso --apply\n\n\

@@ -16,6 +16,12 @@
 
 
 /**
+ * The size of the buffer `licstore_numbers_assign` needs: an E.164 number (`+` and at most 15
+ * digits) and its NUL terminator.
+ */
+#define LICSTORE_NUMBER_BUFFER_SIZE 17
+
+/**
  * The size of the buffer `licstore_product_keys_reveal` needs: a key
  * (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`, 29 characters) and its NUL terminator.
  */
@@ -579,6 +585,197 @@ typedef uint32_t licstore_decision;
 #endif // __cplusplus
 
 /**
+ * The status of a subscriber (user). The type name is plural because
+ * `licstore_subscriber_status` is the getter; the values are `LICSTORE_SUBSCRIBER_STATUS_*`.
+ *
+ */
+enum licstore_subscriber_statuses
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Exists (a sync brought it in) but is not provisioned yet.
+   */
+  LICSTORE_SUBSCRIBER_STATUS_STAGED = 0,
+  /**
+   * Provisioned.
+   */
+  LICSTORE_SUBSCRIBER_STATUS_ACTIVE = 1,
+  /**
+   * Left: holds no licenses, kept for history (`licstore_subscribers_offboard`).
+   */
+  LICSTORE_SUBSCRIBER_STATUS_OFFBOARDED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_subscriber_statuses licstore_subscriber_statuses;
+#else
+typedef uint32_t licstore_subscriber_statuses;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The operation of a bulk request.
+ */
+enum licstore_bulk_op
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Give each target the request's SKUs.
+   */
+  LICSTORE_BULK_OP_ASSIGN = 0,
+  /**
+   * Take the request's SKUs away.
+   */
+  LICSTORE_BULK_OP_REMOVE = 1,
+  /**
+   * Remove the replaced SKUs (all the user holds when none is named) and add the request's
+   * SKUs, in one step per user.
+   */
+  LICSTORE_BULK_OP_REPLACE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_bulk_op licstore_bulk_op;
+#else
+typedef uint32_t licstore_bulk_op;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Atomic (the default) or best effort.
+ */
+enum licstore_bulk_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Any failing user refuses the whole run: nothing is applied.
+   */
+  LICSTORE_BULK_MODE_ATOMIC = 0,
+  /**
+   * Apply the users that pass, record the failures.
+   */
+  LICSTORE_BULK_MODE_BEST_EFFORT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_bulk_mode licstore_bulk_mode;
+#else
+typedef uint32_t licstore_bulk_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How many targets of a bulk request hold a SKU already.
+ */
+enum licstore_held_by
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every target.
+   */
+  LICSTORE_HELD_BY_ALL = 0,
+  /**
+   * Some of them.
+   */
+  LICSTORE_HELD_BY_SOME = 1,
+  /**
+   * None.
+   */
+  LICSTORE_HELD_BY_NONE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_held_by licstore_held_by;
+#else
+typedef uint32_t licstore_held_by;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The status of a job. The type name is plural because `licstore_job_status` is the getter;
+ * the values are `LICSTORE_JOB_STATUS_*`.
+ *
+ */
+enum licstore_job_statuses
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Recorded, not started.
+   */
+  LICSTORE_JOB_STATUS_PENDING = 0,
+  /**
+   * Running.
+   */
+  LICSTORE_JOB_STATUS_RUNNING = 1,
+  /**
+   * Every item ok or skipped.
+   */
+  LICSTORE_JOB_STATUS_FINISHED = 2,
+  /**
+   * Best effort: some items failed.
+   */
+  LICSTORE_JOB_STATUS_FINISHED_WITH_EXCEPTION = 3,
+  /**
+   * Nothing applied (a refused atomic run).
+   */
+  LICSTORE_JOB_STATUS_FAILED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_job_statuses licstore_job_statuses;
+#else
+typedef uint32_t licstore_job_statuses;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The outcome of one user in a job.
+ */
+enum licstore_item_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Applied.
+   */
+  LICSTORE_ITEM_OUTCOME_OK = 0,
+  /**
+   * Nothing to do (`AlreadyAssigned`, `NotAssigned`).
+   */
+  LICSTORE_ITEM_OUTCOME_SKIPPED = 1,
+  /**
+   * Refused by a rule, or not applied because the atomic run was refused.
+   */
+  LICSTORE_ITEM_OUTCOME_ERROR = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_item_outcome licstore_item_outcome;
+#else
+typedef uint32_t licstore_item_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A bulk request being built: customer, operation, targets, SKUs, options and mode. Made by
+ * `licstore_bulk_request_new`, changed by the `licstore_bulk_request_*` setters, used (not
+ * consumed) by `licstore_bulk_preview` and `licstore_bulk_run`, freed with
+ * `licstore_bulk_request_free`. Not checked against the store until it is used.
+ */
+typedef struct licstore_bulk_request licstore_bulk_request;
+
+/**
  * One customer as read from the store: a snapshot that does not change when the store does.
  * Free it with `licstore_customer_free`.
  */
@@ -600,6 +797,35 @@ typedef struct licstore_entitlement licstore_entitlement;
 typedef struct licstore_entitlement_list licstore_entitlement_list;
 
 /**
+ * One license or SKU term that ends soon, borrowed from its `licstore_expiring_list` (never
+ * free it).
+ */
+typedef struct licstore_expiring licstore_expiring;
+
+/**
+ * Licenses and SKU terms ending within some days, soonest first. Free it with
+ * `licstore_expiring_list_free`.
+ */
+typedef struct licstore_expiring_list licstore_expiring_list;
+
+/**
+ * A recorded job (a bulk run, rerun, expiry or sync): a snapshot. Free it with
+ * `licstore_job_free`.
+ */
+typedef struct licstore_job licstore_job;
+
+/**
+ * One user's result in a job (or a failure of a preview), always borrowed from its
+ * `licstore_job_item_list` or `licstore_preview` (never free it).
+ */
+typedef struct licstore_job_item licstore_job_item;
+
+/**
+ * A job's items, in run order. Free it with `licstore_job_item_list_free`.
+ */
+typedef struct licstore_job_item_list licstore_job_item_list;
+
+/**
  * One recorded activation of a product key. Free it with `licstore_key_activation_free`.
  */
 typedef struct licstore_key_activation licstore_key_activation;
@@ -608,6 +834,16 @@ typedef struct licstore_key_activation licstore_key_activation;
  * Several activations, oldest first. Free it with `licstore_key_activation_list_free`.
  */
 typedef struct licstore_key_activation_list licstore_key_activation_list;
+
+/**
+ * One license a user holds now, borrowed from its `licstore_license_list` (never free it).
+ */
+typedef struct licstore_license licstore_license;
+
+/**
+ * A user's licenses, by friendly name. Free it with `licstore_license_list_free`.
+ */
+typedef struct licstore_license_list licstore_license_list;
 
 /**
  * One licensing ID (agreement, enrollment or license number) as read from the store. Free it with `licstore_licensing_id_free`.
@@ -628,6 +864,12 @@ typedef struct licstore_limit_request licstore_limit_request;
  * Several limit-increase requests, by id. Free it with `licstore_limit_request_list_free`.
  */
 typedef struct licstore_limit_request_list licstore_limit_request_list;
+
+/**
+ * A dry run of a bulk request: per SKU, who holds it and the seats; the users that would
+ * fail. Nothing was written. Free it with `licstore_preview_free`.
+ */
+typedef struct licstore_preview licstore_preview;
 
 /**
  * One product (family and version) as read from the store. Free it with `licstore_product_free`.
@@ -678,6 +920,22 @@ typedef struct licstore_sa_benefit licstore_sa_benefit;
 typedef struct licstore_sa_benefit_list licstore_sa_benefit_list;
 
 /**
+ * One subscribed SKU of a customer with its derived figures (as the `sku_usage` view shows
+ * it): a snapshot. Free it with `licstore_sku_free`.
+ */
+typedef struct licstore_sku licstore_sku;
+
+/**
+ * A customer's SKUs, by friendly name. Free it with `licstore_sku_list_free`.
+ */
+typedef struct licstore_sku_list licstore_sku_list;
+
+/**
+ * One SKU of a bulk preview, borrowed from its `licstore_preview` (never free it).
+ */
+typedef struct licstore_sku_preview licstore_sku_preview;
+
+/**
  * An open store. Create it with `licstore_store_open`, `licstore_store_open_existing` or
  * `licstore_store_open_in_memory`; free it with `licstore_store_free`.
  *
@@ -686,6 +944,21 @@ typedef struct licstore_sa_benefit_list licstore_sa_benefit_list;
  * handles on one file safe). Statements keep their store alive (see `licstore_query_prepare`).
  */
 typedef struct licstore_store licstore_store;
+
+/**
+ * A list of strings (UPNs). Free it with `licstore_string_list_free`.
+ */
+typedef struct licstore_string_list licstore_string_list;
+
+/**
+ * One subscriber (user): a snapshot. Free it with `licstore_subscriber_free`.
+ */
+typedef struct licstore_subscriber licstore_subscriber;
+
+/**
+ * A customer's subscribers, by UPN. Free it with `licstore_subscriber_list_free`.
+ */
+typedef struct licstore_subscriber_list licstore_subscriber_list;
 
 /**
  * One line of a license summary: a customer's position in one product. Free it with `licstore_summary_line_free`.
@@ -723,6 +996,56 @@ typedef struct licstore_import_report {
    */
   uint64_t rejected;
 } licstore_import_report;
+
+/**
+ * The prepaid units of a SKU (Graph's `prepaidUnits`). Only `enabled` and `warning` units can
+ * be assigned.
+ */
+typedef struct licstore_units {
+  /**
+   * Units that can be assigned.
+   */
+  int64_t enabled;
+  /**
+   * Units in the grace period (still assignable).
+   */
+  int64_t warning;
+  /**
+   * Suspended units (not assignable).
+   */
+  int64_t suspended;
+  /**
+   * Locked-out units (not assignable).
+   */
+  int64_t locked_out;
+} licstore_units;
+
+/**
+ * What a sync would change (`licstore_graph_skus_diff`, `licstore_m365_users_diff`) or changed
+ * (`licstore_graph_skus_apply`).
+ */
+typedef struct licstore_sync_counts {
+  /**
+   * Entries new to the store (SKUs, or users added as Staged).
+   */
+  uint64_t added;
+  /**
+   * Entries in the store with other figures, fields or licenses.
+   */
+  uint64_t changed;
+  /**
+   * Identical entries.
+   */
+  uint64_t unchanged;
+  /**
+   * Entries in the store, absent from the file.
+   */
+  uint64_t gone;
+  /**
+   * Rejected rows (M365 users only; an apply refuses a file that has any).
+   */
+  uint64_t errors;
+} licstore_sync_counts;
 
 /**
  * A new entitlement (order line), filled by the caller. The strings are only read during the
@@ -1011,6 +1334,1427 @@ licstore_result licstore_query_to_csv(const struct licstore_store *store,
                                       const char *sql,
                                       const char *path,
                                       uint64_t *rows_out);
+
+/**
+ * When the last licstore call on this thread failed with `LICSTORE_BULK_OPERATION_FAILED` (an
+ * atomic bulk run refused because at least one user would fail), the id of the `Failed` job
+ * that recorded the refusal: read its items with `licstore_job_items` (the failing users with
+ * their codes, the others as not applied) or rerun it with `licstore_job_rerun` after fixing the
+ * cause. 0 after any other call. Like `licstore_last_error_code`, it does not change the last
+ * error.
+ */
+int64_t licstore_last_error_job_id(void);
+
+/**
+ * Adds a subscribed SKU (GUID or part number, resolved against the catalog) to the existing
+ * `customer`, or updates it when the customer has it already: `units` (required; no negative
+ * counts), `capability_status` (`Enabled`, `Warning`, `Suspended`, `Deleted`, `LockedOut`;
+ * NULL or `""` for `Enabled`), `applies_to` (`User` or `Company`; NULL or `""` for `User`),
+ * `term_end` (`YYYY-MM-DD`, NULL or `""` for none) and `reported_consumed` (an external
+ * consumed count, NULL for none).
+ *
+ * `sku_out` may be NULL; otherwise on success it receives the SKU with its figures, a new
+ * handle the caller frees with `licstore_sku_free`. Fails with `LICSTORE_NOT_FOUND` for an
+ * unknown customer, `LICSTORE_SKU_NOT_FOUND` for a SKU the catalog does not know and
+ * `LICSTORE_INVALID_ARGUMENT` for a bad value.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `units` and
+ * `reported_consumed` are NULL or readable; `sku_out` is NULL or writable.
+ */
+licstore_result licstore_skus_set(const struct licstore_store *store,
+                                  const char *customer,
+                                  const char *sku,
+                                  const struct licstore_units *units,
+                                  const char *capability_status,
+                                  const char *applies_to,
+                                  const char *term_end,
+                                  const int64_t *reported_consumed,
+                                  struct licstore_sku **sku_out);
+
+/**
+ * Reads one of `customer`'s SKUs (GUID or part number) with its figures. On success `*sku_out`
+ * receives a new handle the caller frees with `licstore_sku_free`. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown customer and `LICSTORE_SKU_NOT_FOUND` for a SKU the
+ * customer does not subscribe to.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `sku_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_skus_get(const struct licstore_store *store,
+                                  const char *customer,
+                                  const char *sku,
+                                  struct licstore_sku **sku_out);
+
+/**
+ * Reads every SKU of `customer` with assigned, available and drift (per-customer SKU usage),
+ * by friendly name. On success `*list_out` receives a new list the caller frees with
+ * `licstore_sku_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_skus_usage(const struct licstore_store *store,
+                                    const char *customer,
+                                    struct licstore_sku_list **list_out);
+
+/**
+ * The SKU's prepaid units. Writes them to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_sku_units(const struct licstore_sku *value,
+                                   struct licstore_units *value_out);
+
+/**
+ * Adds a subscriber (user) to the existing `customer`: `user_principal_name` (`name@domain`,
+ * unique in the store without regard to case), `status` (a `licstore_subscriber_statuses`
+ * value; new users are usually `LICSTORE_SUBSCRIBER_STATUS_ACTIVE`); `display_name`,
+ * `usage_location` (ISO 3166-1 alpha-2), `department` and `object_id` (a GUID) may be NULL or
+ * `""` for none.
+ *
+ * `subscriber_out` may be NULL; otherwise on success it receives the user as stored, a new
+ * handle the caller frees with `licstore_subscriber_free`. Fails with `LICSTORE_NOT_FOUND` for
+ * an unknown customer, `LICSTORE_ALREADY_EXISTS` for a taken UPN and
+ * `LICSTORE_INVALID_ARGUMENT` for a bad value or status.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `subscriber_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_subscribers_add(const struct licstore_store *store,
+                                         const char *customer,
+                                         const char *user_principal_name,
+                                         const char *display_name,
+                                         const char *usage_location,
+                                         const char *department,
+                                         const char *object_id,
+                                         uint32_t status,
+                                         struct licstore_subscriber **subscriber_out);
+
+/**
+ * Changes the user `user_principal_name` (case-insensitive). For each of `display_name`,
+ * `usage_location`, `department` and `object_id`: NULL leaves the field as it is, `""` clears
+ * it, any other value replaces it. `status` is NULL to keep the status, or points to a
+ * `licstore_subscriber_statuses` value (offboarding is `licstore_subscribers_offboard`, which
+ * also removes the licenses: `LICSTORE_SUBSCRIBER_STATUS_OFFBOARDED` here is
+ * `LICSTORE_INVALID_STATE`). Nothing is written when nothing changes.
+ *
+ * `subscriber_out` may be NULL; otherwise on success it receives the user after the change, a
+ * new handle the caller frees with `licstore_subscriber_free`. Fails with
+ * `LICSTORE_USER_NOT_FOUND` for an unknown UPN and `LICSTORE_INVALID_ARGUMENT` for a bad value.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `status` is NULL or
+ * readable; `subscriber_out` is NULL or writable.
+ */
+licstore_result licstore_subscribers_update(const struct licstore_store *store,
+                                            const char *user_principal_name,
+                                            const char *display_name,
+                                            const char *usage_location,
+                                            const char *department,
+                                            const char *object_id,
+                                            const uint32_t *status,
+                                            struct licstore_subscriber **subscriber_out);
+
+/**
+ * Reads the user `user_principal_name` (case-insensitive). On success `*subscriber_out`
+ * receives a new handle the caller frees with `licstore_subscriber_free`. Fails with
+ * `LICSTORE_USER_NOT_FOUND` for an unknown UPN.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_principal_name` is NULL or NUL-terminated;
+ * `subscriber_out` is NULL or writable.
+ */
+licstore_result licstore_subscribers_get(const struct licstore_store *store,
+                                         const char *user_principal_name,
+                                         struct licstore_subscriber **subscriber_out);
+
+/**
+ * Reads every user of `customer`, by UPN. On success `*list_out` receives a new list the caller
+ * frees with `licstore_subscriber_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown
+ * customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_subscribers_list(const struct licstore_store *store,
+                                          const char *customer,
+                                          struct licstore_subscriber_list **list_out);
+
+/**
+ * Offboards a user: removes all its licenses (their history intervals end with reason
+ * `offboard`), returns its phone numbers to the inventory and marks it
+ * `LICSTORE_SUBSCRIBER_STATUS_OFFBOARDED`; the user, its history and its audit rows stay.
+ * `removed_out` may be NULL; otherwise it receives how many licenses were removed. Fails with
+ * `LICSTORE_USER_NOT_FOUND` for an unknown UPN and `LICSTORE_USER_OFFBOARDED` when the user is
+ * offboarded already.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_principal_name` is NULL or NUL-terminated;
+ * `removed_out` is NULL or writable.
+ */
+licstore_result licstore_subscribers_offboard(const struct licstore_store *store,
+                                              const char *user_principal_name,
+                                              uint64_t *removed_out);
+
+/**
+ * Adds an empty group `name` to the existing `customer`. Fails with `LICSTORE_NOT_FOUND` for an
+ * unknown customer, `LICSTORE_ALREADY_EXISTS` for a taken name and `LICSTORE_INVALID_ARGUMENT`
+ * for an empty one.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated.
+ */
+licstore_result licstore_groups_add(const struct licstore_store *store,
+                                    const char *customer,
+                                    const char *name);
+
+/**
+ * Adds `count` users (`upns`, UPNs) to `customer`'s group `group`; users in it already are left
+ * as they are. Every UPN must be a user of that customer, or nothing is added
+ * (`LICSTORE_USER_NOT_FOUND` names it). `added_out` may be NULL; otherwise it receives how many
+ * were added. Fails with `LICSTORE_NOT_FOUND` for an unknown customer or group.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `upns` is NULL or
+ * points to `count` strings; `added_out` is NULL or writable.
+ */
+licstore_result licstore_groups_add_members(const struct licstore_store *store,
+                                            const char *customer,
+                                            const char *group,
+                                            const char *const *upns,
+                                            size_t count,
+                                            uint64_t *added_out);
+
+/**
+ * Reads the UPNs of the members of `customer`'s group `group`, sorted. On success `*list_out`
+ * receives a new list the caller frees with `licstore_string_list_free`. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown customer or group.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_groups_members(const struct licstore_store *store,
+                                        const char *customer,
+                                        const char *group,
+                                        struct licstore_string_list **list_out);
+
+/**
+ * Adds a `requires` rule (valid for every customer): the add-on `sku` must be held with one of
+ * the `count` base SKUs `any_of` (alternatives: any one suffices). Idempotent. Fails with
+ * `LICSTORE_SKU_NOT_FOUND` for a SKU the catalog does not know and `LICSTORE_INVALID_ARGUMENT`
+ * when `count` is 0.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `sku` is NULL or NUL-terminated; `any_of` is NULL or points
+ * to `count` strings.
+ */
+licstore_result licstore_sku_rules_add_requires(const struct licstore_store *store,
+                                                const char *sku,
+                                                const char *const *any_of,
+                                                size_t count);
+
+/**
+ * Adds an `excludes` rule (symmetric, valid for every customer): no user may hold `sku` and
+ * `other` together. Idempotent. Fails with `LICSTORE_SKU_NOT_FOUND` for a SKU the catalog does
+ * not know and `LICSTORE_INVALID_ARGUMENT` when both name the same SKU.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated.
+ */
+licstore_result licstore_sku_rules_add_excludes(const struct licstore_store *store,
+                                                const char *sku,
+                                                const char *other);
+
+/**
+ * Adds a `blocked_in` rule: `sku` cannot be assigned to users whose usage location is one of
+ * the `count` `countries` (ISO 3166-1 alpha-2). Idempotent. Fails with `LICSTORE_SKU_NOT_FOUND`
+ * for a SKU the catalog does not know and `LICSTORE_INVALID_ARGUMENT` for a bad country.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `sku` is NULL or NUL-terminated; `countries` is NULL or
+ * points to `count` strings.
+ */
+licstore_result licstore_sku_rules_add_blocked_in(const struct licstore_store *store,
+                                                  const char *sku,
+                                                  const char *const *countries,
+                                                  size_t count);
+
+/**
+ * Assigns `sku` to the user `user_principal_name` (one audit row; not a job), checking the
+ * rules of docs/online.md. `expires_at` (a date or an instant with an offset) and
+ * `usage_location` (set on a user that has none) may be NULL or `""` for none;
+ * `disabled_plans` are `disabled_plan_count` service-plan GUIDs of the SKU to switch off;
+ * `take_number` non-zero gives a user receiving a voice-capable SKU the customer's next
+ * available phone number.
+ *
+ * `assigned_out` may be NULL; otherwise on success it receives 1 when the license was
+ * assigned, 0 when the user held it already (a skip, not an error). A refusal returns the
+ * rule's code: `LICSTORE_USER_NOT_FOUND`, `LICSTORE_USER_OFFBOARDED`,
+ * `LICSTORE_USAGE_LOCATION_MISSING`, `LICSTORE_PROHIBITED_IN_USAGE_LOCATION_VIOLATION`,
+ * `LICSTORE_MUTUALLY_EXCLUSIVE_VIOLATION`, `LICSTORE_DEPENDENCY_VIOLATION`,
+ * `LICSTORE_COUNT_VIOLATION`, `LICSTORE_NUMBER_UNAVAILABLE`; `LICSTORE_SKU_NOT_FOUND` for a
+ * SKU the user's customer does not subscribe to.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `disabled_plans` is
+ * NULL or points to `disabled_plan_count` strings; `assigned_out` is NULL or writable.
+ */
+licstore_result licstore_licenses_assign(const struct licstore_store *store,
+                                         const char *user_principal_name,
+                                         const char *sku,
+                                         const char *expires_at,
+                                         const char *usage_location,
+                                         const char *const *disabled_plans,
+                                         size_t disabled_plan_count,
+                                         int32_t take_number,
+                                         int32_t *assigned_out);
+
+/**
+ * Removes `sku` from the user `user_principal_name` (one audit row; not a job). `removed_out`
+ * may be NULL; otherwise on success it receives 1 when the license was removed, 0 when the
+ * user did not hold it (a skip). Removing the last base of an add-on the user keeps is
+ * `LICSTORE_DEPENDENCY_VIOLATION`; an unknown UPN `LICSTORE_USER_NOT_FOUND`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `removed_out` is
+ * NULL or writable.
+ */
+licstore_result licstore_licenses_remove(const struct licstore_store *store,
+                                         const char *user_principal_name,
+                                         const char *sku,
+                                         int32_t *removed_out);
+
+/**
+ * Reads the licenses the user `user_principal_name` holds now, by friendly name. On success
+ * `*list_out` receives a new list the caller frees with `licstore_license_list_free`. Fails
+ * with `LICSTORE_USER_NOT_FOUND` for an unknown UPN.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_principal_name` is NULL or NUL-terminated;
+ * `list_out` is NULL or writable.
+ */
+licstore_result licstore_licenses_list(const struct licstore_store *store,
+                                       const char *user_principal_name,
+                                       struct licstore_license_list **list_out);
+
+/**
+ * Reads who held `customer`'s `sku` at `at` (a date, meaning midnight UTC, or an instant with
+ * an offset), from the assignment history, by UPN. On success `*list_out` receives a new list
+ * the caller frees with `licstore_string_list_free`. Fails with `LICSTORE_NOT_FOUND` for an
+ * unknown customer, `LICSTORE_SKU_NOT_FOUND` for a SKU it does not subscribe to and
+ * `LICSTORE_INVALID_ARGUMENT` for a bad `at`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_holders_at(const struct licstore_store *store,
+                                    const char *customer,
+                                    const char *sku,
+                                    const char *at,
+                                    struct licstore_string_list **list_out);
+
+/**
+ * Starts a bulk request for `customer`: operation `LICSTORE_BULK_OP_ASSIGN`, mode
+ * `LICSTORE_BULK_MODE_ATOMIC`, no targets, no SKUs. On success `*request_out` receives a new
+ * handle the caller frees with `licstore_bulk_request_free`.
+ *
+ * # Safety
+ * `customer` is NULL or NUL-terminated; `request_out` is NULL or writable.
+ */
+licstore_result licstore_bulk_request_new(const char *customer,
+                                          struct licstore_bulk_request **request_out);
+
+/**
+ * Frees a bulk request. NULL is a no-op.
+ *
+ * # Safety
+ * `request` is NULL or a request the caller owns, not freed before.
+ */
+void licstore_bulk_request_free(struct licstore_bulk_request *request);
+
+/**
+ * Sets the operation, a `licstore_bulk_op` value.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now.
+ */
+licstore_result licstore_bulk_request_set_op(struct licstore_bulk_request *request, uint32_t op);
+
+/**
+ * Sets the mode, a `licstore_bulk_mode` value.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now.
+ */
+licstore_result licstore_bulk_request_set_mode(struct licstore_bulk_request *request,
+                                               uint32_t mode);
+
+/**
+ * Adds a target user (a UPN; unknown ones fail with `UserNotFound` as items of the run).
+ * Duplicates are processed once. A request targets users, groups or a filter: adding a user to
+ * a request with groups or a filter is `LICSTORE_INVALID_STATE`.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `user_principal_name` is
+ * NULL or NUL-terminated.
+ */
+licstore_result licstore_bulk_request_add_user(struct licstore_bulk_request *request,
+                                               const char *user_principal_name);
+
+/**
+ * Adds a target group of the customer (its members are the targets; their assignments get
+ * `source = group:<name>`). An unknown group refuses the request when it is used
+ * (`LICSTORE_NOT_FOUND`). Adding a group to a request with users or a filter is
+ * `LICSTORE_INVALID_STATE`.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `group` is NULL or
+ * NUL-terminated.
+ */
+licstore_result licstore_bulk_request_add_group(struct licstore_bulk_request *request,
+                                                const char *group);
+
+/**
+ * Targets the customer's users matching a filter (replacing an earlier filter): every given
+ * field must match. `department` (case-insensitive), `usage_location` (the user's own) and
+ * `domain` (the UPN's part after `@`) may be NULL or `""` for any; `status` is NULL for any
+ * status but offboarded, or points to a `licstore_subscriber_statuses` value. Setting a filter
+ * on a request with users or groups is `LICSTORE_INVALID_STATE`.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; the strings are NULL or
+ * NUL-terminated; `status` is NULL or readable.
+ */
+licstore_result licstore_bulk_request_set_filter(struct licstore_bulk_request *request,
+                                                 const char *department,
+                                                 const char *usage_location,
+                                                 const uint32_t *status,
+                                                 const char *domain);
+
+/**
+ * Adds a SKU (GUID or part number) of the operation: assigned by assign, removed by remove,
+ * added by replace. A SKU the customer does not subscribe to refuses the request when it is
+ * used (`LICSTORE_SKU_NOT_FOUND`).
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `sku` is NULL or
+ * NUL-terminated.
+ */
+licstore_result licstore_bulk_request_add_sku(struct licstore_bulk_request *request,
+                                              const char *sku);
+
+/**
+ * Adds a SKU that a replace removes; a replace without any removes every SKU the user holds.
+ * Using a request of another operation with replaced SKUs is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `sku` is NULL or
+ * NUL-terminated.
+ */
+licstore_result licstore_bulk_request_add_replaced_sku(struct licstore_bulk_request *request,
+                                                       const char *sku);
+
+/**
+ * Sets when the new assignments end (a date or an instant with an offset), or none for NULL or
+ * `""`. Checked when the request is used.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `expires_at` is NULL or
+ * NUL-terminated.
+ */
+licstore_result licstore_bulk_request_set_expires_at(struct licstore_bulk_request *request,
+                                                     const char *expires_at);
+
+/**
+ * Sets the usage location (ISO 3166-1 alpha-2) given to targets that have none of their own,
+ * or none for NULL or `""`. Checked when the request is used.
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `usage_location` is NULL
+ * or NUL-terminated.
+ */
+licstore_result licstore_bulk_request_set_usage_location(struct licstore_bulk_request *request,
+                                                         const char *usage_location);
+
+/**
+ * Adds a service plan (GUID) to switch off in the new assignments; it must belong to one of the
+ * SKUs assigned (checked when the request is used: `LICSTORE_INVALID_ARGUMENT` names it).
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now; `plan` is NULL or
+ * NUL-terminated.
+ */
+licstore_result licstore_bulk_request_add_disabled_plan(struct licstore_bulk_request *request,
+                                                        const char *plan);
+
+/**
+ * Non-zero: a target receiving a voice-capable SKU without a phone number gets the customer's
+ * next available one (none left fails that user with `NumberUnavailable`).
+ *
+ * # Safety
+ * `request` is NULL or a live request not used by another thread now.
+ */
+licstore_result licstore_bulk_request_set_take_number(struct licstore_bulk_request *request,
+                                                      int32_t take_number);
+
+/**
+ * A dry run of `request`: for each SKU of the operation how many targets hold it (all, some,
+ * none) and the seats needed, freed and available, the users that would change, be skipped or
+ * fail. Nothing is written. On success `*preview_out` receives a new handle the caller frees
+ * with `licstore_preview_free`. A request the store refuses as a whole fails as
+ * `licstore_bulk_run` does (`LICSTORE_SKU_NOT_FOUND`, `LICSTORE_NOT_FOUND`,
+ * `LICSTORE_INVALID_ARGUMENT`); per-user failures are part of the preview, not errors.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `request` is NULL or a live request; `preview_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_bulk_preview(const struct licstore_store *store,
+                                      const struct licstore_bulk_request *request,
+                                      struct licstore_preview **preview_out);
+
+/**
+ * Runs `request` as one job, in one transaction. Atomic mode: if any user would fail nothing is
+ * applied, the call returns `LICSTORE_BULK_OPERATION_FAILED` (the message lists the failing
+ * users and their codes) and the refusal is recorded as a `LICSTORE_JOB_STATUS_FAILED` job:
+ * `licstore_last_error_job_id()` gives its id, `licstore_job_items` its items. Best-effort mode
+ * applies the users that pass; the job is then `FINISHED_WITH_EXCEPTION` and its items say who
+ * failed and why. A request refused as a whole (`LICSTORE_SKU_NOT_FOUND`, `LICSTORE_NOT_FOUND`
+ * for an unknown customer or group, `LICSTORE_INVALID_ARGUMENT` for malformed input) records
+ * no job.
+ *
+ * `job_out` may be NULL; otherwise on success it receives the job, a new handle the caller frees
+ * with `licstore_job_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `request` is NULL or a live request; `job_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_bulk_run(const struct licstore_store *store,
+                                  const struct licstore_bulk_request *request,
+                                  struct licstore_job **job_out);
+
+/**
+ * Reruns a `FAILED` or `FINISHED_WITH_EXCEPTION` job: its request, limited to the users of its
+ * error items, as a new job (`rerun_of` set), with the outcomes of `licstore_bulk_run`.
+ * `job_out` may be NULL; otherwise on success it receives the new job, a new handle the caller
+ * frees with `licstore_job_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown id and
+ * `LICSTORE_INVALID_STATE` for a job of another status or kind.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `job_out` is NULL or writable.
+ */
+licstore_result licstore_job_rerun(const struct licstore_store *store,
+                                   int64_t job_id,
+                                   struct licstore_job **job_out);
+
+/**
+ * Reads the job `job_id`. On success `*job_out` receives a new handle the caller frees with
+ * `licstore_job_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown id.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `job_out` is NULL or writable.
+ */
+licstore_result licstore_jobs_get(const struct licstore_store *store,
+                                  int64_t job_id,
+                                  struct licstore_job **job_out);
+
+/**
+ * Reads the items of the job `job_id` (one per user), in run order. On success `*list_out`
+ * receives a new list the caller frees with `licstore_job_item_list_free`. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown id.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `list_out` is NULL or writable.
+ */
+licstore_result licstore_job_items(const struct licstore_store *store,
+                                   int64_t job_id,
+                                   struct licstore_job_item_list **list_out);
+
+/**
+ * Writes the items of the job `job_id` (the `job_items` view: job, item, subject, outcome,
+ * code, message ...) as CSV with a header line to the file at `path` (created or replaced; on
+ * failure an existing file is left as it was). `rows_out` may be NULL; otherwise it receives
+ * the number of data rows. Fails with `LICSTORE_NOT_FOUND` for an unknown id and
+ * `LICSTORE_IO_ERROR` when the file cannot be written.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path` is NULL or NUL-terminated; `rows_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_job_items_to_csv(const struct licstore_store *store,
+                                          int64_t job_id,
+                                          const char *path,
+                                          uint64_t *rows_out);
+
+/**
+ * Removes every assignment in the store whose `expires_at` is at or before `now` (an instant or
+ * a date; NULL or `""` for the store's clock), without rule checks, as one `expire` job whose
+ * items name the users. `job_out` may be NULL; otherwise on success it receives the job, a new
+ * handle the caller frees with `licstore_job_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `now` is NULL or NUL-terminated; `job_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_expire(const struct licstore_store *store,
+                                const char *now,
+                                struct licstore_job **job_out);
+
+/**
+ * Reads the licenses (with an `expires_at`) and SKU terms (`term_end`) that end within `days`
+ * days of the store's clock, overdue ones included, of one customer (`customer`) or of all
+ * (NULL or `""`), by date. On success `*list_out` receives a new list the caller frees with
+ * `licstore_expiring_list_free`. Fails with `LICSTORE_NOT_FOUND` for an unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_expiring_within(const struct licstore_store *store,
+                                         uint32_t days,
+                                         const char *customer,
+                                         struct licstore_expiring_list **list_out);
+
+/**
+ * Adds `count` phone numbers (E.164, `+14255550100`) to `customer`'s inventory as Available,
+ * all or nothing (a number already in the store is `LICSTORE_ALREADY_EXISTS` naming it, a
+ * malformed one `LICSTORE_INVALID_ARGUMENT`). `added_out` may be NULL; otherwise it receives
+ * how many were added.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `numbers` is NULL or
+ * points to `count` strings; `added_out` is NULL or writable.
+ */
+licstore_result licstore_numbers_add(const struct licstore_store *store,
+                                     const char *customer,
+                                     const char *const *numbers,
+                                     size_t count,
+                                     uint64_t *added_out);
+
+/**
+ * Gives the user `user_principal_name` a phone number: `number` (which must be Available or
+ * Reserved), or for NULL or `""` the customer's next Available one. On success the number is
+ * copied, NUL-terminated, into `buffer` of `buffer_size` bytes (at least
+ * `LICSTORE_NUMBER_BUFFER_SIZE`). Fails with `LICSTORE_NUMBER_UNAVAILABLE` when no number is
+ * left, `LICSTORE_USER_NOT_FOUND` for an unknown UPN and `LICSTORE_INVALID_ARGUMENT` for a small
+ * buffer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `buffer` is NULL or
+ * writable for `buffer_size` bytes.
+ */
+licstore_result licstore_numbers_assign(const struct licstore_store *store,
+                                        const char *user_principal_name,
+                                        const char *number,
+                                        char *buffer,
+                                        size_t buffer_size);
+
+/**
+ * Compares a Graph `GET /subscribedSkus` response (the JSON file at `path`) with `customer`'s
+ * SKUs; nothing is written. On success `*counts_out` receives how many SKUs are new, changed,
+ * unchanged and gone. Fails with `LICSTORE_INVALID_ARGUMENT` for a file that is not such a
+ * response or names a `skuId` the catalog does not know, `LICSTORE_IO_ERROR` when it cannot be
+ * read and `LICSTORE_NOT_FOUND` for an unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `counts_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_graph_skus_diff(const struct licstore_store *store,
+                                         const char *customer,
+                                         const char *path,
+                                         struct licstore_sync_counts *counts_out);
+
+/**
+ * Applies a Graph `subscribedSkus` response (the JSON file at `path`) to `customer` as one
+ * `sync_skus` job: units, capability status, `applies_to` and the reported consumed count per
+ * SKU; a SKU absent from the file is marked `Deleted` with zero units. `job_id_out` and
+ * `counts_out` may be NULL; otherwise on success they receive the job's id and what changed.
+ * Fails as `licstore_graph_skus_diff`, writing nothing.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; the outputs are NULL
+ * or writable.
+ */
+licstore_result licstore_graph_skus_apply(const struct licstore_store *store,
+                                          const char *customer,
+                                          const char *path,
+                                          int64_t *job_id_out,
+                                          struct licstore_sync_counts *counts_out);
+
+/**
+ * Compares a Microsoft 365 admin center "Export users" CSV (the file at `path`) with
+ * `customer`'s users; nothing is written. On success `*counts_out` receives how many users are
+ * new, changed, unchanged and gone, and how many rows were rejected (`errors`; the first one's
+ * line and value are in no message here: `licstore_m365_users_apply` refuses such a file with
+ * `LICSTORE_CSV_ERROR` naming them). Fails with `LICSTORE_IO_ERROR` when the file cannot be read
+ * and `LICSTORE_NOT_FOUND` for an unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `counts_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_m365_users_diff(const struct licstore_store *store,
+                                         const char *customer,
+                                         const char *path,
+                                         struct licstore_sync_counts *counts_out);
+
+/**
+ * Applies a Microsoft 365 "Export users" CSV (the file at `path`) to `customer` as one
+ * `sync_users` job: new users come in Staged, changed fields are updated, each listed user's
+ * licenses are set to what the file lists through the normal rules (best effort per user;
+ * failures are the job's error items). Any rejected row refuses the whole file with
+ * `LICSTORE_CSV_ERROR` (line, column and value in the message), writing nothing. `job_id_out`
+ * may be NULL; otherwise on success it receives the job's id.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `job_id_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_m365_users_apply(const struct licstore_store *store,
+                                          const char *customer,
+                                          const char *path,
+                                          int64_t *job_id_out);
+
+/**
+ * Frees a preview and every SKU and failure borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `preview` is NULL or a preview the caller owns, not freed before.
+ */
+void licstore_preview_free(struct licstore_preview *preview);
+
+/**
+ * The number of distinct targets (unknown UPNs included). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_preview`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_preview_targets(const struct licstore_preview *value, uint64_t *value_out);
+
+/**
+ * The number of users that would be changed. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_preview`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_preview_ok(const struct licstore_preview *value, uint64_t *value_out);
+
+/**
+ * The number of users with nothing to do. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_preview`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_preview_skipped(const struct licstore_preview *value, uint64_t *value_out);
+
+/**
+ * The number of SKUs of the preview (one per SKU the operation names). Writes it to
+ * `*len_out`.
+ *
+ * # Safety
+ * `preview` is NULL or a live `licstore_preview`; `len_out` is NULL or writable.
+ */
+licstore_result licstore_preview_sku_count(const struct licstore_preview *preview, size_t *len_out);
+
+/**
+ * Writes the SKU at 0-based `index` to `*value_out`: borrowed from the preview, valid until it
+ * is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `preview` is NULL or a live `licstore_preview`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_preview_sku(const struct licstore_preview *preview,
+                                     size_t index,
+                                     const struct licstore_sku_preview **value_out);
+
+/**
+ * The number of users that would fail. Writes it to `*len_out`.
+ *
+ * # Safety
+ * `preview` is NULL or a live `licstore_preview`; `len_out` is NULL or writable.
+ */
+licstore_result licstore_preview_failure_count(const struct licstore_preview *preview,
+                                               size_t *len_out);
+
+/**
+ * Writes the failure at 0-based `index` (a `licstore_job_item` with outcome error, its code and
+ * message) to `*value_out`: borrowed from the preview, valid until it is freed; do not free it.
+ * An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `preview` is NULL or a live `licstore_preview`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_preview_failure(const struct licstore_preview *preview,
+                                         size_t index,
+                                         const struct licstore_job_item **value_out);
+
+/**
+ * Writes the number of strings in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_string_list_len(const struct licstore_string_list *list, size_t *len_out);
+
+/**
+ * Writes the string at 0-based `index` to `*value_out`: owned by the list, valid until it is
+ * freed. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_string_list_get(const struct licstore_string_list *list,
+                                         size_t index,
+                                         const char **value_out);
+
+/**
+ * Frees a string list and its strings. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_string_list_free(struct licstore_string_list *list);
+
+/**
+ * Frees a `licstore_sku` the caller owns. NULL is a no-op. Never pass one borrowed from a list or a
+ * result.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_sku_free(struct licstore_sku *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_sku_list_len(const struct licstore_sku_list *list, size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_sku_list_get(const struct licstore_sku_list *list,
+                                      size_t index,
+                                      const struct licstore_sku **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_sku_list_free(struct licstore_sku_list *list);
+
+/**
+ * The customer's name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_customer(const struct licstore_sku *value, const char **value_out);
+
+/**
+ * The SKU's GUID (lower case). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_sku_id(const struct licstore_sku *value, const char **value_out);
+
+/**
+ * The part number (`ENTERPRISEPACK`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_part_number(const struct licstore_sku *value, const char **value_out);
+
+/**
+ * The friendly name from the catalog (`Office 365 E3`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_display_name(const struct licstore_sku *value,
+                                          const char **value_out);
+
+/**
+ * `Enabled`, `Warning`, `Suspended`, `Deleted` or `LockedOut`. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_capability_status(const struct licstore_sku *value,
+                                               const char **value_out);
+
+/**
+ * `User` or `Company`. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_applies_to(const struct licstore_sku *value, const char **value_out);
+
+/**
+ * The renewal or expiry date (`YYYY-MM-DD`), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_term_end(const struct licstore_sku *value,
+                                      const char **value_out);
+
+/**
+ * Assignments held now (counted from the assignments, never stored). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_assigned(const struct licstore_sku *value, int64_t *value_out);
+
+/**
+ * `enabled + warning - assigned` (negative when oversubscribed). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_available(const struct licstore_sku *value, int64_t *value_out);
+
+/**
+ * The consumed count an external system reported (Graph `consumedUnits`). Writes it to `*value_out` and 1 to `*present_out`, or 0 to both when there is none.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_reported_consumed(const struct licstore_sku *value,
+                                               int64_t *value_out,
+                                               int32_t *present_out);
+
+/**
+ * `reported_consumed - assigned`, when a count was reported. Writes it to `*value_out` and 1 to `*present_out`, or 0 to both when there is none.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_drift(const struct licstore_sku *value,
+                                   int64_t *value_out,
+                                   int32_t *present_out);
+
+/**
+ * Frees a `licstore_subscriber` the caller owns. NULL is a no-op. Never pass one borrowed from a list or a
+ * result.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_subscriber_free(struct licstore_subscriber *value);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_subscriber_list_len(const struct licstore_subscriber_list *list,
+                                             size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_subscriber_list_get(const struct licstore_subscriber_list *list,
+                                             size_t index,
+                                             const struct licstore_subscriber **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_subscriber_list_free(struct licstore_subscriber_list *list);
+
+/**
+ * The customer's name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_customer(const struct licstore_subscriber *value,
+                                             const char **value_out);
+
+/**
+ * The user principal name, as stored. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_user_principal_name(const struct licstore_subscriber *value,
+                                                        const char **value_out);
+
+/**
+ * The display name, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_display_name(const struct licstore_subscriber *value,
+                                                 const char **value_out);
+
+/**
+ * The user's own usage location (ISO 3166-1 alpha-2), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_usage_location(const struct licstore_subscriber *value,
+                                                   const char **value_out);
+
+/**
+ * The department, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_department(const struct licstore_subscriber *value,
+                                               const char **value_out);
+
+/**
+ * The Entra object id (GUID), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_object_id(const struct licstore_subscriber *value,
+                                              const char **value_out);
+
+/**
+ * The status, a `licstore_subscriber_statuses` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_subscriber`; the outputs are NULL or writable.
+ */
+licstore_result licstore_subscriber_status(const struct licstore_subscriber *value,
+                                           uint32_t *value_out);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_license_list_len(const struct licstore_license_list *list,
+                                          size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_license_list_get(const struct licstore_license_list *list,
+                                          size_t index,
+                                          const struct licstore_license **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_license_list_free(struct licstore_license_list *list);
+
+/**
+ * The SKU's GUID. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_license`; the outputs are NULL or writable.
+ */
+licstore_result licstore_license_sku_id(const struct licstore_license *value,
+                                        const char **value_out);
+
+/**
+ * The SKU's friendly name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_license`; the outputs are NULL or writable.
+ */
+licstore_result licstore_license_display_name(const struct licstore_license *value,
+                                              const char **value_out);
+
+/**
+ * When the license ends (an instant, `2026-01-31T00:00:00Z`), or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_license`; the outputs are NULL or writable.
+ */
+licstore_result licstore_license_expires_at(const struct licstore_license *value,
+                                            const char **value_out);
+
+/**
+ * The SKU's GUID. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_sku_id(const struct licstore_sku_preview *value,
+                                            const char **value_out);
+
+/**
+ * The part number. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_part_number(const struct licstore_sku_preview *value,
+                                                 const char **value_out);
+
+/**
+ * The friendly name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_display_name(const struct licstore_sku_preview *value,
+                                                  const char **value_out);
+
+/**
+ * Whether all, some or none of the targets hold the SKU now, a `licstore_held_by` value (Partner Center's tri-state check box). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_held_by(const struct licstore_sku_preview *value,
+                                             uint32_t *value_out);
+
+/**
+ * How many targets hold it now. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_holders(const struct licstore_sku_preview *value,
+                                             uint64_t *value_out);
+
+/**
+ * Seats the run would take. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_seats_needed(const struct licstore_sku_preview *value,
+                                                  uint64_t *value_out);
+
+/**
+ * Seats the run would free. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_seats_freed(const struct licstore_sku_preview *value,
+                                                 uint64_t *value_out);
+
+/**
+ * Available seats before the run. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_sku_preview`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sku_preview_seats_available(const struct licstore_sku_preview *value,
+                                                     int64_t *value_out);
+
+/**
+ * Frees a `licstore_job` the caller owns. NULL is a no-op. Never pass one borrowed from a list or a
+ * result.
+ *
+ * # Safety
+ * `value` is NULL or an owned handle, not freed before.
+ */
+void licstore_job_free(struct licstore_job *value);
+
+/**
+ * The job's id. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_id(const struct licstore_job *value, int64_t *value_out);
+
+/**
+ * The customer's name, or NULL for a store-wide job (expiry). Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_customer(const struct licstore_job *value,
+                                      const char **value_out);
+
+/**
+ * `assign`, `remove`, `replace`, `expire`, `sync_skus`, `sync_users` ... Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_kind(const struct licstore_job *value,
+                                  const char **value_out);
+
+/**
+ * The request, as JSON. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_parameters(const struct licstore_job *value, const char **value_out);
+
+/**
+ * Who ran it. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_actor(const struct licstore_job *value, const char **value_out);
+
+/**
+ * When it was recorded (an instant). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_created_at(const struct licstore_job *value, const char **value_out);
+
+/**
+ * When it started, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_started_at(const struct licstore_job *value,
+                                        const char **value_out);
+
+/**
+ * When it finished, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_finished_at(const struct licstore_job *value,
+                                         const char **value_out);
+
+/**
+ * The status, a `licstore_job_statuses` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_status(const struct licstore_job *value, uint32_t *value_out);
+
+/**
+ * The job this one reran. Writes it to `*value_out` and 1 to `*present_out`, or 0 to both when there is none.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_rerun_of(const struct licstore_job *value,
+                                      int64_t *value_out,
+                                      int32_t *present_out);
+
+/**
+ * Users changed. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_ok(const struct licstore_job *value, uint64_t *value_out);
+
+/**
+ * Users with nothing to do. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_skipped(const struct licstore_job *value, uint64_t *value_out);
+
+/**
+ * Users that failed (for a refused atomic run: every target). Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_failed(const struct licstore_job *value, uint64_t *value_out);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_job_item_list_len(const struct licstore_job_item_list *list,
+                                           size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_job_item_list_get(const struct licstore_job_item_list *list,
+                                           size_t index,
+                                           const struct licstore_job_item **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_job_item_list_free(struct licstore_job_item_list *list);
+
+/**
+ * The user principal name (as stored, or as given when unknown). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job_item`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_item_subject(const struct licstore_job_item *value,
+                                          const char **value_out);
+
+/**
+ * Ok, skipped or error, a `licstore_item_outcome` value. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job_item`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_item_outcome(const struct licstore_job_item *value,
+                                          uint32_t *value_out);
+
+/**
+ * The code's name: `AlreadyAssigned` / `NotAssigned` for a skip, the error's name (`CountViolation` ...) for an error; NULL for ok. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job_item`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_item_code(const struct licstore_job_item *value,
+                                       const char **value_out);
+
+/**
+ * The error as a `licstore_result` (`LICSTORE_COUNT_VIOLATION` ...); `LICSTORE_OK` for ok and skipped items. Writes it to `*value_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job_item`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_item_result(const struct licstore_job_item *value,
+                                         uint32_t *value_out);
+
+/**
+ * What happened, or NULL. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_job_item`; the outputs are NULL or writable.
+ */
+licstore_result licstore_job_item_message(const struct licstore_job_item *value,
+                                          const char **value_out);
+
+/**
+ * Writes the number of items in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_expiring_list_len(const struct licstore_expiring_list *list,
+                                           size_t *len_out);
+
+/**
+ * Writes the item at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_expiring_list_get(const struct licstore_expiring_list *list,
+                                           size_t index,
+                                           const struct licstore_expiring **value_out);
+
+/**
+ * Frees a list and every item borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_expiring_list_free(struct licstore_expiring_list *list);
+
+/**
+ * `license` (a user's license with an `expires_at`) or `sku_term` (a SKU's term end). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_kind(const struct licstore_expiring *value,
+                                       const char **value_out);
+
+/**
+ * The customer's name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_customer(const struct licstore_expiring *value,
+                                           const char **value_out);
+
+/**
+ * The user, or NULL for a SKU term. Writes it to `*value_out` (owned by the handle; NULL when there is none).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_user_principal_name(const struct licstore_expiring *value,
+                                                      const char **value_out);
+
+/**
+ * The SKU's GUID. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_sku_id(const struct licstore_expiring *value,
+                                         const char **value_out);
+
+/**
+ * The SKU's friendly name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_display_name(const struct licstore_expiring *value,
+                                               const char **value_out);
+
+/**
+ * When it ends. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
+ */
+licstore_result licstore_expiring_at(const struct licstore_expiring *value, const char **value_out);
 
 /**
  * Prepares `sql` (one statement over the public views; parameters as `?`, `?NNN`, `:name`,

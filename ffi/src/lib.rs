@@ -21,6 +21,7 @@ pub mod enums;
 pub mod error;
 mod handles;
 pub mod io;
+pub mod online;
 pub mod query;
 pub mod store;
 pub mod volume;

@@ -990,8 +990,8 @@ class Store:
         warning: int = 0,
         suspended: int = 0,
         locked_out: int = 0,
-        capability_status: str = ...,
-        applies_to: str = ...,
+        capability_status: str = "Enabled",
+        applies_to: str = "User",
         term_end: date | None = None,
         reported_consumed: int | None = None,
     ) -> Sku: ...

@@ -1220,7 +1220,7 @@ impl PyStore {
     /// ``capability_status`` is ``Enabled``, ``Warning``, ``Suspended``, ``Deleted`` or
     /// ``LockedOut``; ``applies_to`` ``User`` or ``Company``; ``term_end`` a ``datetime.date``.
     /// Raises ``NotFound`` (customer), ``SkuNotFound``, ``InvalidArgument``.
-    #[pyo3(signature = (customer, sku, *, enabled, warning = 0, suspended = 0, locked_out = 0, capability_status = "Enabled".to_string(), applies_to = "User".to_string(), term_end = None, reported_consumed = None))]
+    #[pyo3(signature = (customer, sku, *, enabled, warning = 0, suspended = 0, locked_out = 0, capability_status = "Enabled", applies_to = "User", term_end = None, reported_consumed = None))]
     #[allow(clippy::too_many_arguments)]
     fn set_sku(
         &self,
@@ -1231,8 +1231,8 @@ impl PyStore {
         warning: i64,
         suspended: i64,
         locked_out: i64,
-        capability_status: String,
-        applies_to: String,
+        capability_status: &str,
+        applies_to: &str,
         term_end: Option<Bound<'_, PyAny>>,
         reported_consumed: Option<i64>,
     ) -> PyResult<PySku> {
@@ -1245,8 +1245,8 @@ impl PyStore {
                 suspended,
                 locked_out,
             },
-            capability_status: Some(capability_status),
-            applies_to: Some(applies_to),
+            capability_status: Some(capability_status.to_string()),
+            applies_to: Some(applies_to.to_string()),
             term_end: opt_day("term_end", term_end.as_ref())?
                 .map(|d| d.format("%Y-%m-%d").to_string()),
             reported_consumed,

@@ -628,3 +628,36 @@ def test_docs_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "docs/python.md", "exec"), {})
     assert capsys.readouterr().out == printed
+
+
+def test_two_stores_on_one_file_never_exceed_the_pool(online: licstore.Store, path: Path) -> None:
+    """Two connections (one Store per thread) race for the last seats; the pool holds."""
+    online.add_subscribers([{"customer": "Contoso", "upn": f"p{i}@contoso.com"} for i in range(30)])
+    online.set_sku("Contoso", BI, enabled=17)
+    won: list[str] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker(first: int) -> None:
+        try:
+            with licstore.Store(path) as mine:
+                for i in range(first, 30, 2):
+                    upn = f"p{i}@contoso.com"
+                    try:
+                        mine.assign_license(upn, BI)
+                        won.append(upn)
+                    except licstore.CountViolation as e:
+                        assert e.subject == upn
+                        refused.append(upn)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert (len(won), len(refused)) == (17, 13)
+    assert sorted(online.holders_at("Contoso", BI, datetime(2030, 1, 1, tzinfo=timezone.utc))) == sorted(won)
+    assert online.sku("Contoso", BI).available == 0

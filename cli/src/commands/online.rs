@@ -147,7 +147,7 @@ pub const SKU_COLUMNS: &[&str] = &[
     "drift",
 ];
 
-/// SKU usage for scripts (every column) .
+/// SKU usage for scripts: every column of the `sku_usage` view.
 pub fn sku_table(skus: &[Sku]) -> Table {
     Table {
         rows: skus
@@ -588,8 +588,9 @@ fn preview_sku_table(p: &BulkPreview) -> Table {
                     count(k.seats_freed),
                     int(k.seats_available),
                     text(
-                        if (k.seats_needed as i128)
-                            > k.seats_available as i128 + k.seats_freed as i128
+                        // Short when the run needs more seats than are free after its removals.
+                        if i128::from(k.seats_needed)
+                            > i128::from(k.seats_available) + i128::from(k.seats_freed)
                         {
                             "short"
                         } else {

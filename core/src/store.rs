@@ -204,6 +204,12 @@ impl Store {
             conn.pragma_update(None, "cache_size", -65536)?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
+        // N.B. Query planner stability: without it, SQLite marks a statement whose plan looked at
+        // a bound value (any `column = ?` term, through its 0/1 truth heuristic) for recompiling
+        // when its bindings are cleared, and rusqlite's statement cache clears them on every
+        // reuse: every cached statement was recompiled on every call (27% of a MAK activation,
+        // docs/performance.md "C ABI"). Plans here never depend on bound values.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         migrate(&mut self.conn, version, Self::END_VERSION)
     }
 

@@ -66,7 +66,10 @@ def records_to_pandas(
         elif kind == "date":
             data[name] = pd.Series(
                 np.array(
-                    [np.datetime64("NaT") if v is None else np.datetime64(v.isoformat(), "s") for v in values],
+                    [
+                        np.datetime64("NaT") if v is None else np.datetime64(v.isoformat(), "s")
+                        for v in values
+                    ],
                     dtype="datetime64[s]",
                 ),
                 copy=False,

@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDateTime, PyDict, PyList, PyTuple};
 
 use crate::errors::{invalid, OrRaise};
+use crate::query::escape;
 use crate::types::{from_datetime, r, repr_ts, to_datetime, type_name, PyRowError};
 
 /// Adds the online result classes to the module.
@@ -192,6 +193,37 @@ fn frame<'py>(
     let kinds: Vec<&str> = columns.iter().map(|c| c.1).collect();
     py.import("licstore._frame")?
         .call_method1("records_to_pandas", (names, kinds, rows))
+}
+
+/// An HTML table for notebooks: a caption, a header row, the rows (escaped), and a footer line.
+fn html_table(
+    class: &str,
+    caption: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    foot: &str,
+) -> String {
+    let mut h = format!(
+        "<table class=\"licstore-{class}\"><caption>{}</caption><thead><tr>",
+        escape(caption)
+    );
+    for c in headers {
+        h.push_str(&format!("<th>{}</th>", escape(c)));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for row in rows {
+        h.push_str("<tr>");
+        for cell in row {
+            h.push_str(&format!("<td>{}</td>", escape(cell)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str(&format!("</tbody></table><p>{}</p>", escape(foot)));
+    h
+}
+
+fn opt_text<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or(String::new(), |x| x.to_string())
 }
 
 // --- catalog ---
@@ -468,6 +500,44 @@ impl PySkuUsage {
         frame(py, &SKU_COLUMNS, rows)
     }
 
+    /// An HTML table, for notebooks: per SKU its units, assigned, available and drift.
+    fn _repr_html_(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .skus_
+            .iter()
+            .map(|s| {
+                vec![
+                    s.display_name.clone(),
+                    s.sku_part_number.clone(),
+                    s.capability_status.clone(),
+                    s.enabled.to_string(),
+                    s.warning.to_string(),
+                    s.assigned.to_string(),
+                    s.available.to_string(),
+                    opt_text(&s.term_end),
+                    opt_text(&s.drift),
+                ]
+            })
+            .collect();
+        html_table(
+            "sku-usage",
+            &format!("SKU usage of {}", self.customer),
+            &[
+                "display_name",
+                "sku_part_number",
+                "capability_status",
+                "enabled",
+                "warning",
+                "assigned",
+                "available",
+                "term_end",
+                "drift",
+            ],
+            &rows,
+            &format!("{} SKUs", self.skus_.len()),
+        )
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "<SkuUsage of {}: {} SKUs>",
@@ -706,6 +776,15 @@ impl PyJobItems {
         frame(py, &ITEM_COLUMNS, rows)
     }
 
+    /// An HTML table of the items, for notebooks.
+    fn _repr_html_(&self) -> String {
+        items_html(
+            Some(self.job_id),
+            &self.items_,
+            &format!("job {}", self.job_id),
+        )
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<JobItems of job {}: {} items, {} failed>",
@@ -714,6 +793,38 @@ impl PyJobItems {
             self.items_.iter().filter(|i| i.outcome == "error").count()
         )
     }
+}
+
+const HTML_ITEMS_SHOWN: usize = 50;
+
+fn items_html(job_id: Option<i64>, items: &[PyJobItem], title: &str) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .take(HTML_ITEMS_SHOWN)
+        .map(|i| {
+            vec![
+                i.subject.clone(),
+                i.outcome.to_string(),
+                opt_text(&i.code),
+                opt_text(&i.message),
+            ]
+        })
+        .collect();
+    let more = match job_id {
+        _ if items.len() <= HTML_ITEMS_SHOWN => format!("{} items", items.len()),
+        Some(id) => format!(
+            "{} items (first {HTML_ITEMS_SHOWN} shown; store.job_items({id}).to_pandas() has all)",
+            items.len()
+        ),
+        None => format!("{} items (first {HTML_ITEMS_SHOWN} shown)", items.len()),
+    };
+    html_table(
+        "job-items",
+        title,
+        &["subject", "outcome", "code", "message"],
+        &rows,
+        &more,
+    )
 }
 
 /// A recorded job: a bulk run, a rerun, an expiry or a sync.
@@ -855,6 +966,18 @@ impl PyBulkOutcome {
         self.items_.clone()
     }
 
+    /// An HTML table of the items under the job's status and counts, for notebooks.
+    fn _repr_html_(&self) -> String {
+        items_html(
+            Some(self.job_id),
+            &self.items_.items_,
+            &format!(
+                "job {}: {} (ok {}, skipped {}, failed {})",
+                self.job_id, self.status, self.ok, self.skipped, self.failed
+            ),
+        )
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "BulkOutcome(job_id={}, status={}, ok={}, skipped={}, failed={})",
@@ -973,6 +1096,48 @@ impl PyBulkPreview {
     #[getter]
     fn failures(&self) -> Vec<PyJobItem> {
         self.failures_.clone()
+    }
+
+    /// An HTML table per SKU (held by, seats) and the failures, for notebooks.
+    fn _repr_html_(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .skus_
+            .iter()
+            .map(|s| {
+                vec![
+                    s.display_name.clone(),
+                    s.held_by.to_string(),
+                    s.holders.to_string(),
+                    s.seats_needed.to_string(),
+                    s.seats_freed.to_string(),
+                    s.seats_available.to_string(),
+                ]
+            })
+            .collect();
+        let mut h = html_table(
+            "preview",
+            &format!(
+                "Preview: {} targets, {} would change, {} skipped, {} would fail",
+                self.targets,
+                self.ok,
+                self.skipped,
+                self.failures_.len()
+            ),
+            &[
+                "display_name",
+                "held_by",
+                "holders",
+                "seats_needed",
+                "seats_freed",
+                "seats_available",
+            ],
+            &rows,
+            "",
+        );
+        if !self.failures_.is_empty() {
+            h.push_str(&items_html(None, &self.failures_, "Failures"));
+        }
+        h
     }
 
     fn __repr__(&self) -> String {

@@ -172,7 +172,9 @@ def test_subscribers(online: licstore.Store) -> None:
     with pytest.raises(licstore.UserNotFound):
         online.subscriber("ok@contoso.com")
     with pytest.raises(TypeError, match="unknown key 'mail'"):
-        online.add_subscribers([{"customer": "Contoso", "upn": "x@contoso.com", "mail": "x"}])  # type: ignore[typeddict-unknown-key]
+        online.add_subscribers(
+            [{"customer": "Contoso", "upn": "x@contoso.com", "mail": "x"}]  # type: ignore[typeddict-unknown-key]
+        )
     with pytest.raises(TypeError, match="lacks 'upn'"):
         online.add_subscribers([{"customer": "Contoso"}])  # type: ignore[typeddict-item]
 
@@ -251,8 +253,16 @@ def test_every_per_user_error_single(online: licstore.Store) -> None:
     "setup, targets, expected",
     [
         (lambda s: None, ["ghost@contoso.com"], "UserNotFound"),
-        (lambda s: s.assign_license("u0@contoso.com", M365E3), ["u0@contoso.com"], "MutuallyExclusiveViolation"),
-        (lambda s: s.update_subscriber("u0@contoso.com", usage_location="CN"), ["u0@contoso.com"], "ProhibitedInUsageLocationViolation"),
+        (
+            lambda s: s.assign_license("u0@contoso.com", M365E3),
+            ["u0@contoso.com"],
+            "MutuallyExclusiveViolation",
+        ),
+        (
+            lambda s: s.update_subscriber("u0@contoso.com", usage_location="CN"),
+            ["u0@contoso.com"],
+            "ProhibitedInUsageLocationViolation",
+        ),
         (lambda s: s.offboard("u0@contoso.com"), ["u0@contoso.com"], "UserOffboarded"),
     ],
 )
@@ -467,7 +477,13 @@ def test_take_number_with_a_voice_sku(online: licstore.Store) -> None:
     online.add_numbers("Contoso", ["+14255550199"])
     online.assign_license("u0@contoso.com", E3)
     online.assign_license("u1@contoso.com", E3)
-    out = online.assign([PHONE], customer="Contoso", users=["u0@contoso.com", "u1@contoso.com"], take_number=True, mode="best_effort")
+    out = online.assign(
+        [PHONE],
+        customer="Contoso",
+        users=["u0@contoso.com", "u1@contoso.com"],
+        take_number=True,
+        mode="best_effort",
+    )
     assert [i.code for i in out.items] == [None, "NumberUnavailable"]
 
 
@@ -612,14 +628,21 @@ def test_two_threads_never_exceed_the_pool(online: licstore.Store) -> None:
 
 def test_reprs_are_readable(online: licstore.Store) -> None:
     out = online.assign([E3], customer="Contoso", users=["u0@contoso.com"])
-    assert repr(out) == "BulkOutcome(job_id=%d, status='Finished', ok=1, skipped=0, failed=0)" % out.job_id
-    assert repr(out.items[0]) == "JobItem(subject='u0@contoso.com', outcome='ok', code=None, message=%r)" % out.items[0].message
+    assert repr(out) == (
+        f"BulkOutcome(job_id={out.job_id}, status='Finished', ok=1, skipped=0, failed=0)"
+    )
+    assert repr(out.items[0]) == (
+        f"JobItem(subject='u0@contoso.com', outcome='ok', code=None, message={out.items[0].message!r})"
+    )
     assert repr(online.job(out.job_id)).startswith("Job(id=")
     assert repr(online.sku_usage("Contoso")) == "<SkuUsage of 'Contoso': 4 SKUs>"
-    assert "held_by='all'" in repr(online.preview("assign", [E3], customer="Contoso", users=["u0@contoso.com"]).skus[0])
+    p = online.preview("assign", [E3], customer="Contoso", users=["u0@contoso.com"])
+    assert "held_by='all'" in repr(p.skus[0])
 
 
-def test_docs_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_docs_example_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """docs/python.md's online-services example runs as written and prints what it says."""
     doc = (Path(__file__).parents[2] / "docs" / "python.md").read_text(encoding="utf-8")
     section = doc.split("\n## Online services\n")[1]
@@ -661,3 +684,24 @@ def test_two_stores_on_one_file_never_exceed_the_pool(online: licstore.Store, pa
     assert (len(won), len(refused)) == (17, 13)
     assert sorted(online.holders_at("Contoso", BI, datetime(2030, 1, 1, tzinfo=timezone.utc))) == sorted(won)
     assert online.sku("Contoso", BI).available == 0
+
+
+def test_notebook_tables(online: licstore.Store) -> None:
+    online.set_sku("Contoso", E3, enabled=5, term_end=date(2026, 6, 30))
+    usage = online.sku_usage("Contoso")._repr_html_()
+    assert usage.startswith('<table class="licstore-sku-usage"><caption>SKU usage of Contoso')
+    assert "<td>Office 365 E3</td><td>ENTERPRISEPACK</td><td>Enabled</td><td>5</td>" in usage
+    assert "<td>2026-06-30</td>" in usage and usage.endswith("<p>4 SKUs</p>")
+    out = online.assign([M365E3], customer="Contoso", users=CONTOSO_USERS, mode="best_effort")
+    html = out._repr_html_()
+    assert f"job {out.job_id}: FinishedWithException (ok 2, skipped 0, failed 4)" in html
+    assert html.count("<td>CountViolation</td>") == 4
+    assert online.job_items(out.job_id)._repr_html_() == html.replace(
+        f"job {out.job_id}: FinishedWithException (ok 2, skipped 0, failed 4)", f"job {out.job_id}"
+    )
+    p = online.preview("assign", [BI, E3], customer="Contoso", users=["u0@contoso.com", "x@y.com"])
+    ph = p._repr_html_()
+    assert "Preview: 2 targets, 0 would change, 0 skipped, 2 would fail" in ph
+    assert "<td>Power BI Pro</td><td>none</td>" in ph and "<td>x@y.com</td><td>error</td><td>UserNotFound</td>" in ph
+    big = online.assign([BI], customer="Contoso", filter={"domain": "contoso.com"})
+    assert "<b>" not in big._repr_html_()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -705,3 +706,53 @@ def test_notebook_tables(online: licstore.Store) -> None:
     assert "<td>Power BI Pro</td><td>none</td>" in ph and "<td>x@y.com</td><td>error</td><td>UserNotFound</td>" in ph
     big = online.assign([BI], customer="Contoso", filter={"domain": "contoso.com"})
     assert "<b>" not in big._repr_html_()
+
+
+def test_disabled_plans_and_usage_location_in_bulk(online: licstore.Store) -> None:
+    plan = online.catalog_sku(E3).plans[0][0]
+    out = online.assign(
+        [E3],
+        customer="Fabrikam",
+        users=["nobody@fabrikam.com"],
+        usage_location="DE",
+        disabled_plans=[plan],
+    )
+    assert out.ok == 1
+    assert online.subscriber("nobody@fabrikam.com").usage_location == "DE"
+    (stored,) = online.sql(
+        "SELECT disabled_plans, source, job_id FROM subscriber_licenses WHERE user_principal_name = ?",
+        ["nobody@fabrikam.com"],
+    ).rows
+    assert plan in str(stored[0]) and stored[2] == out.job_id
+    # A plan of another SKU is refused before anything runs.
+    with pytest.raises(licstore.InvalidArgument):
+        online.assign_license("u0@contoso.com", BI, disabled_plans=[plan])
+    assert online.licenses("u0@contoso.com") == []
+
+
+def test_the_gil_is_released_during_a_bulk_run(online: licstore.Store) -> None:
+    n = 3000
+    online.add_subscribers([{"customer": "Contoso", "upn": f"g{i}@contoso.com"} for i in range(n)])
+    online.set_sku("Contoso", BI, enabled=n + len(CONTOSO_USERS))
+    window: list[float] = []
+    outcome: list[licstore.BulkOutcome] = []
+
+    def run() -> None:
+        window.append(time.perf_counter())
+        outcome.append(online.assign([BI], customer="Contoso", filter={"domain": "contoso.com"}))
+        window.append(time.perf_counter())
+
+    worker = threading.Thread(target=run)
+    ticks: list[float] = []
+    worker.start()
+    while worker.is_alive():
+        ticks.append(time.perf_counter())
+        time.sleep(0.001)
+    worker.join()
+    start, end = window
+    assert outcome[0].ok == n + len(CONTOSO_USERS)
+    inside = [t for t in ticks if start <= t <= end]
+    gaps = [b - a for a, b in zip([start, *inside], [*inside, end])]
+    # Holding the GIL would leave one gap as long as the whole run.
+    assert end - start > 0.02, "the run should take a while"
+    assert max(gaps) < (end - start) / 2, (max(gaps), end - start)

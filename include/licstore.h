@@ -1994,10 +1994,11 @@ licstore_result licstore_graph_skus_apply(const struct licstore_store *store,
 /**
  * Compares a Microsoft 365 admin center "Export users" CSV (the file at `path`) with
  * `customer`'s users; nothing is written. On success `*counts_out` receives how many users are
- * new, changed, unchanged and gone, and how many rows were rejected (`errors`; the first one's
- * line and value are in no message here: `licstore_m365_users_apply` refuses such a file with
- * `LICSTORE_CSV_ERROR` naming them). Fails with `LICSTORE_IO_ERROR` when the file cannot be read
- * and `LICSTORE_NOT_FOUND` for an unknown customer.
+ * new, changed, unchanged and gone, and how many rows were rejected (`errors`, for example a
+ * license name the catalog does not know; `licstore_m365_users_apply` refuses such a file with
+ * `LICSTORE_CSV_ERROR`, naming each row's line, column and value). Fails with
+ * `LICSTORE_IO_ERROR` when the file cannot be read and `LICSTORE_NOT_FOUND` for an unknown
+ * customer.
  *
  * # Safety
  * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `counts_out` is NULL

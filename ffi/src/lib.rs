@@ -2,7 +2,8 @@
 //!
 //! Conventions (docs/c-api.md has the full text):
 //! - Opaque handles (`licstore_store`, `licstore_customer`, `licstore_customer_list`,
-//!   `licstore_query`, and the volume-licensing handles of `volume_types`) are made by `_open`/`_get`/`_prepare`-style functions and freed with their
+//!   `licstore_query`, the volume-licensing handles of `volume_types` and the online-services
+//!   handles of `online`) are made by `_open`/`_get`/`_prepare`-style functions and freed with their
 //!   `_free`; `_free(NULL)` is a no-op.
 //! - Handle first, then inputs, then `*_out` outputs, written only on success.
 //! - Every fallible function returns a `licstore_result`; `licstore_last_error_message()` says

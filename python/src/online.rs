@@ -431,7 +431,7 @@ const SKU_COLUMNS: [(&str, &str); 15] = [
 #[pyclass(frozen, eq, module = "licstore", name = "SkuUsage", sequence)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PySkuUsage {
-    /// The customer's name, as given.
+    /// The customer's name, as stored.
     #[pyo3(get)]
     customer: String,
     skus_: Vec<PySku>,

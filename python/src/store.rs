@@ -1263,8 +1263,11 @@ impl PyStore {
     /// A customer's SKUs with assigned, available and drift, by friendly name: a ``SkuUsage``
     /// (a sequence of ``Sku``) with ``to_pandas()``. Raises ``NotFound`` (customer).
     fn sku_usage(&self, py: Python<'_>, customer: String) -> PyResult<PySkuUsage> {
-        let skus = self.with(py, |s| s.sku_usage(&customer))?;
-        Ok(PySkuUsage::new(customer, skus))
+        let (name, skus) = self.with(py, |s| {
+            let skus = s.sku_usage(&customer)?;
+            Ok((s.customer(&customer)?.name, skus))
+        })?;
+        Ok(PySkuUsage::new(name, skus))
     }
 
     /// Adds a subscriber (user) to a customer and returns it. The UPN must be new to the store
@@ -1476,12 +1479,22 @@ impl PyStore {
         disabled_plans: Option<Vec<String>>,
         take_number: bool,
     ) -> PyResult<PyBulkPreview> {
+        if old.is_some() && op != "replace" {
+            return Err(PyTypeError::new_err(
+                "preview: old= applies to \"replace\" only",
+            ));
+        }
         let options = assign_options(
             expires_at.as_ref(),
             usage_location,
             disabled_plans,
             take_number,
         )?;
+        if op == "remove" && options != AssignOptions::default() {
+            return Err(PyTypeError::new_err(
+                "preview: expires_at=, usage_location=, disabled_plans= and take_number= apply to \"assign\" and \"replace\" only",
+            ));
+        }
         let op = match op {
             "assign" => BulkOp::Assign { skus, options },
             "remove" => BulkOp::Remove { skus },

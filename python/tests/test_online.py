@@ -111,6 +111,7 @@ def test_set_sku_and_usage(online: licstore.Store) -> None:
     usage = online.sku_usage("Contoso")
     assert len(usage) == 4 and usage[0] == usage.skus[0] and list(usage)[-1] == usage[-1]
     assert sku in usage.skus
+    assert online.sku_usage("CONTOSO").customer == "Contoso"
     # The same figures as the view.
     view = online.sql(
         "SELECT sku_part_number, assigned, available FROM sku_usage WHERE customer = 'Contoso' "
@@ -368,6 +369,10 @@ def test_preview_writes_nothing(online: licstore.Store) -> None:
         online.preview("swap", [E3], customer="Contoso", users=["u0@contoso.com"])
     with pytest.raises(TypeError, match="exactly one"):
         online.preview("assign", [E3], customer="Contoso")
+    with pytest.raises(TypeError, match="replace"):
+        online.preview("assign", [E3], customer="Contoso", users=["u0@contoso.com"], old=[E3])
+    with pytest.raises(TypeError, match="assign"):
+        online.preview("remove", [E3], customer="Contoso", users=["u0@contoso.com"], take_number=True)
 
 
 def test_remove_replace_filter_and_jobs(online: licstore.Store, tmp_path: Path) -> None:

@@ -761,3 +761,22 @@ def test_the_gil_is_released_during_a_bulk_run(online: licstore.Store) -> None:
     # Holding the GIL would leave one gap as long as the whole run.
     assert end - start > 0.02, "the run should take a while"
     assert max(gaps) < (end - start) / 2, (max(gaps), end - start)
+
+
+def test_bad_input_is_a_clear_exception(online: licstore.Store, path: Path) -> None:
+    with pytest.raises(TypeError):
+        online.assign(E3, customer="Contoso", users=["u0@contoso.com"])  # a str, not a list
+    with pytest.raises(TypeError):
+        online.set_sku("Contoso", E3, enabled=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="datetime or a datetime.date"):
+        online.assign_license("u0@contoso.com", E3, expires_at="2026-01-01")  # type: ignore[arg-type]
+    with pytest.raises(licstore.InvalidArgument, match="naive"):
+        online.assign_license("u0@contoso.com", E3, expires_at=datetime(2026, 1, 1))
+    with pytest.raises(licstore.InvalidArgument):
+        online.add_subscriber("Contoso", "x@contoso.com", status="Gone")
+    assert online.licenses("u0@contoso.com") == []
+    online.close()
+    with pytest.raises(licstore.InvalidState, match="closed"):
+        online.sku_usage("Contoso")
+    with pytest.raises(licstore.InvalidState, match="closed"):
+        online.assign([E3], customer="Contoso", users=["u0@contoso.com"])

@@ -1348,10 +1348,10 @@ int64_t licstore_last_error_job_id(void);
 /**
  * Adds a subscribed SKU (GUID or part number, resolved against the catalog) to the existing
  * `customer`, or updates it when the customer has it already: `units` (required; no negative
- * counts), `capability_status` (`Enabled`, `Warning`, `Suspended`, `Deleted`, `LockedOut`;
- * NULL or `""` for `Enabled`), `applies_to` (`User` or `Company`; NULL or `""` for `User`),
- * `term_end` (`YYYY-MM-DD`, NULL or `""` for none) and `reported_consumed` (an external
- * consumed count, NULL for none).
+ * counts), `capability_status` (`Enabled`, `Warning`, `Suspended`, `Deleted`, `LockedOut`)
+ * and `applies_to` (`User` or `Company`), each NULL or `""` for `Enabled` / `User` on a new SKU
+ * and for "unchanged" on an existing one; `term_end` (`YYYY-MM-DD`) and `reported_consumed` (an
+ * external consumed count) are set as given, NULL (or `""`) meaning none, also on an update.
  *
  * `sku_out` may be NULL; otherwise on success it receives the SKU with its figures, a new
  * handle the caller frees with `licstore_sku_free`. Fails with `LICSTORE_NOT_FOUND` for an

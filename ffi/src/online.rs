@@ -622,10 +622,10 @@ fn list_of<T, H>(v: &[T], make: impl Fn(&T) -> Result<H>) -> Result<Vec<H>> {
 
 /// Adds a subscribed SKU (GUID or part number, resolved against the catalog) to the existing
 /// `customer`, or updates it when the customer has it already: `units` (required; no negative
-/// counts), `capability_status` (`Enabled`, `Warning`, `Suspended`, `Deleted`, `LockedOut`;
-/// NULL or `""` for `Enabled`), `applies_to` (`User` or `Company`; NULL or `""` for `User`),
-/// `term_end` (`YYYY-MM-DD`, NULL or `""` for none) and `reported_consumed` (an external
-/// consumed count, NULL for none).
+/// counts), `capability_status` (`Enabled`, `Warning`, `Suspended`, `Deleted`, `LockedOut`)
+/// and `applies_to` (`User` or `Company`), each NULL or `""` for `Enabled` / `User` on a new SKU
+/// and for "unchanged" on an existing one; `term_end` (`YYYY-MM-DD`) and `reported_consumed` (an
+/// external consumed count) are set as given, NULL (or `""`) meaning none, also on an update.
 ///
 /// `sku_out` may be NULL; otherwise on success it receives the SKU with its figures, a new
 /// handle the caller frees with `licstore_sku_free`. Fails with `LICSTORE_NOT_FOUND` for an

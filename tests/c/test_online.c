@@ -207,6 +207,18 @@ static void test_skus(void) {
   CHECK(v == 3 && present == 1);
   licstore_sku_free(sku);
 
+  /* An update keeps the capability status given as NULL, clears term end and reported count. */
+  units.enabled = 7;
+  sku = NULL;
+  CHECK_OK(licstore_skus_set(store, "Contoso", E3, &units, NULL, NULL, NULL, NULL, &sku));
+  CHECK_OK(licstore_sku_capability_status(sku, &s));
+  CHECK(STREQ(s, "Warning"));
+  CHECK_OK(licstore_sku_term_end(sku, &s));
+  CHECK(s == NULL);
+  CHECK_OK(licstore_sku_drift(sku, &v, &present));
+  CHECK(present == 0);
+  licstore_sku_free(sku);
+
   /* No reported count: no drift. */
   sku = NULL;
   CHECK_OK(licstore_skus_get(store, "Contoso", BI, &sku));

@@ -768,6 +768,31 @@ typedef uint32_t licstore_item_outcome;
 #endif // __cplusplus
 
 /**
+ * The status `licstore_numbers_set_status` gives a phone number.
+ */
+enum licstore_number_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Free for the next assignment (releases it from its user).
+   */
+  LICSTORE_NUMBER_STATUS_AVAILABLE = 0,
+  /**
+   * Kept aside: not given by "next available", only by name.
+   */
+  LICSTORE_NUMBER_STATUS_RESERVED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_number_status licstore_number_status;
+#else
+typedef uint32_t licstore_number_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A bulk request being built: customer, operation, targets, SKUs, options and mode. Made by
  * `licstore_bulk_request_new`, changed by the `licstore_bulk_request_*` setters, used (not
  * consumed) by `licstore_bulk_preview` and `licstore_bulk_run`, freed with
@@ -1957,6 +1982,19 @@ licstore_result licstore_numbers_assign(const struct licstore_store *store,
                                         const char *number,
                                         char *buffer,
                                         size_t buffer_size);
+
+/**
+ * Sets the status of the phone number `number` (E.164): `status` is a `licstore_number_status`
+ * value; `LICSTORE_NUMBER_STATUS_AVAILABLE` releases it from its user. Fails with
+ * `LICSTORE_NOT_FOUND` for an unknown number and `LICSTORE_INVALID_ARGUMENT` for a malformed
+ * one or a bad status.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `number` is NULL or NUL-terminated.
+ */
+licstore_result licstore_numbers_set_status(const struct licstore_store *store,
+                                            const char *number,
+                                            uint32_t status);
 
 /**
  * Compares a Graph `GET /subscribedSkus` response (the JSON file at `path`) with `customer`'s

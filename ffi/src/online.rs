@@ -117,6 +117,16 @@ pub enum licstore_item_outcome {
     Error = 2,
 }
 
+/// The status `licstore_numbers_set_status` gives a phone number.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum licstore_number_status {
+    /// Free for the next assignment (releases it from its user).
+    Available = 0,
+    /// Kept aside: not given by "next available", only by name.
+    Reserved = 1,
+}
+
 fn status_value(s: SubscriberStatus) -> u32 {
     match s {
         SubscriberStatus::Staged => 0,
@@ -1894,6 +1904,38 @@ pub unsafe extern "C" fn licstore_numbers_assign(
     })
 }
 
+/// Sets the status of the phone number `number` (E.164): `status` is a `licstore_number_status`
+/// value; `LICSTORE_NUMBER_STATUS_AVAILABLE` releases it from its user. Fails with
+/// `LICSTORE_NOT_FOUND` for an unknown number and `LICSTORE_INVALID_ARGUMENT` for a malformed
+/// one or a bad status.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `number` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_numbers_set_status(
+    store: *const licstore_store,
+    number: *const c_char,
+    status: u32,
+) -> licstore_result {
+    guard_online("licstore_numbers_set_status", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let number = unsafe { str_arg(number, "number") }?;
+        let i = checked(
+            status,
+            "status",
+            "licstore_number_status",
+            &[
+                "LICSTORE_NUMBER_STATUS_AVAILABLE",
+                "LICSTORE_NUMBER_STATUS_RESERVED",
+            ],
+        )?;
+        store
+            .lock()
+            .set_number_status(number, ["Available", "Reserved"][i])
+    })
+}
+
 // --- Syncs -----------------------------------------------------------------------------------
 
 fn sku_counts(changes: &[licstore::SkuChange]) -> licstore_sync_counts {
@@ -3451,6 +3493,7 @@ mod tests {
         assert_eq!(mode_arg(0).unwrap(), BulkMode::Atomic);
         assert_eq!(mode_arg(1).unwrap(), BulkMode::BestEffort);
         has_line(&h, "LICSTORE_BULK_MODE_BEST_EFFORT = 1,");
+        has_line(&h, "LICSTORE_NUMBER_STATUS_RESERVED = 1,");
     }
 
     #[test]

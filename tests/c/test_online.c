@@ -1195,9 +1195,28 @@ static void test_numbers(void) {
   CHECK_NOTHING_WRITTEN(store, audit);
   CHECK(query_int(store, "SELECT count(*) FROM numbers") == 2);
 
+  /* Reserved numbers are not given as "next available"; Available ones are again. */
+  CHECK_OK(licstore_numbers_add(store, "Contoso", dup, 1, NULL));
+  CHECK_OK(licstore_numbers_set_status(store, "+14255550199", LICSTORE_NUMBER_STATUS_RESERVED));
+  CHECK_RC(licstore_numbers_assign(store, "u2@contoso.com", NULL, buf, sizeof buf),
+           LICSTORE_NUMBER_UNAVAILABLE);
+  CHECK_OK(licstore_numbers_set_status(store, "+14255550101", LICSTORE_NUMBER_STATUS_AVAILABLE));
+  CHECK(query_int(store, "SELECT count(*) FROM numbers WHERE user_principal_name = "
+                         "'u1@contoso.com'") == 0);
+  audit = audit_rows(store);
+  CHECK_RC(licstore_numbers_set_status(store, "+14255550101", 2), LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("licstore_number_status");
+  CHECK_RC(licstore_numbers_set_status(store, "+14255550177", LICSTORE_NUMBER_STATUS_RESERVED),
+           LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_numbers_set_status(store, NULL, LICSTORE_NUMBER_STATUS_RESERVED),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  CHECK_OK(licstore_numbers_assign(store, "u2@contoso.com", NULL, buf, sizeof buf));
+  CHECK(STREQ(buf, "+14255550101"));
+
   /* Offboarding returns the number. */
   CHECK_OK(licstore_subscribers_offboard(store, "u0@contoso.com", NULL));
-  CHECK_OK(licstore_numbers_assign(store, "u2@contoso.com", NULL, buf, sizeof buf));
+  CHECK_OK(licstore_numbers_assign(store, "u3@contoso.com", NULL, buf, sizeof buf));
   CHECK(STREQ(buf, "+14255550100"));
   licstore_store_free(store);
 }

@@ -209,7 +209,10 @@ impl Store {
         // when its bindings are cleared, and rusqlite's statement cache clears them on every
         // reuse: every cached statement was recompiled on every call (27% of a MAK activation,
         // docs/performance.md "C ABI"). Plans here never depend on bound values.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         migrate(&mut self.conn, version, Self::END_VERSION)
     }
 

@@ -15,64 +15,9 @@
 
 #include "licstore.h"
 
-static int passed;
-static int failed;
+#include "check.h"
 
-static void check(int ok, const char *what, const char *file, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
-  }
-}
-
-static void check_rc(licstore_result got, licstore_result want, const char *what,
-                     const char *file, int line) {
-  if (got == want) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "FAIL %s:%d: %s returned %s, expected %s: %s\n", file, line, what,
-            licstore_result_name(got), licstore_result_name(want), licstore_last_error_message());
-  }
-}
-
-#define CHECK(cond) check((cond) != 0, #cond, __FILE__, __LINE__)
-#define CHECK_RC(call, want) check_rc((call), (want), #call, __FILE__, __LINE__)
-#define CHECK_OK(call) CHECK_RC(call, LICSTORE_OK)
-/* The last error message contains `needle`. */
-#define CHECK_MSG(needle) check(strstr(licstore_last_error_message(), (needle)) != NULL, \
-                                "message contains \"" needle "\"", __FILE__, __LINE__)
-
-static char dir[64];
 static char db_path[128];
-
-static void path_in(char *out, size_t size, const char *name) {
-  snprintf(out, size, "%s/%s", dir, name);
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-    fprintf(stderr, "cannot write %s\n", path);
-    exit(2);
-  }
-}
-
-/* The whole file as a NUL-terminated string the caller frees, or NULL when it does not exist. */
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  size_t n;
-  if (f == NULL) return NULL;
-  buf = calloc(1, 65536);
-  if (buf == NULL) exit(2);
-  n = fread(buf, 1, 65535, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
 
 static uint64_t count_customers(const licstore_store *store) {
   uint64_t n = 0;

@@ -18,35 +18,7 @@
 
 #include "licstore.h"
 
-static int passed;
-static int failed;
-
-static void check(int ok, const char *what, const char *file, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
-  }
-}
-
-static void check_rc(licstore_result got, licstore_result want, const char *what,
-                     const char *file, int line) {
-  if (got == want) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "FAIL %s:%d: %s returned %s, expected %s: %s\n", file, line, what,
-            licstore_result_name(got), licstore_result_name(want), licstore_last_error_message());
-  }
-}
-
-#define CHECK(cond) check((cond) != 0, #cond, __FILE__, __LINE__)
-#define CHECK_RC(call, want) check_rc((call), (want), #call, __FILE__, __LINE__)
-#define CHECK_OK(call) CHECK_RC(call, LICSTORE_OK)
-#define CHECK_MSG(needle) check(strstr(licstore_last_error_message(), (needle)) != NULL, \
-                                "message contains \"" needle "\"", __FILE__, __LINE__)
-#define STREQ(a, b) ((a) != NULL && strcmp((a), (b)) == 0)
+#include "check.h"
 
 static const char *const E3 = "ENTERPRISEPACK";   /* Office 365 E3 */
 static const char *const M365E3 = "SPE_E3";       /* Microsoft 365 E3 */
@@ -55,52 +27,6 @@ static const char *const BI = "POWER_BI_PRO";
 static const char *const E3_GUID = "6fd2c87f-b296-42f0-b197-1e91e994b900";
 static const char *const EXCHANGE_PLAN = "efb87545-963c-4e0d-99df-69c6916d9eb0"; /* in E3 */
 
-static char dir[64];
-
-static void path_in(char *out, size_t size, const char *name) {
-  snprintf(out, size, "%s/%s", dir, name);
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-    fprintf(stderr, "cannot write %s\n", path);
-    exit(2);
-  }
-}
-
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  size_t n;
-  if (f == NULL) return NULL;
-  buf = calloc(1, 65536);
-  if (buf == NULL) exit(2);
-  n = fread(buf, 1, 65535, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-/* The integer in the first column of the first row of a parameterless query, or -1. */
-static int64_t query_int(licstore_store *store, const char *sql) {
-  licstore_query *q = NULL;
-  int32_t has_row = 0;
-  int64_t v = -1;
-  if (licstore_query_prepare(store, sql, &q) != LICSTORE_OK ||
-      licstore_query_step(q, &has_row) != LICSTORE_OK || !has_row ||
-      licstore_query_column_int64(q, 0, &v) != LICSTORE_OK) {
-    fprintf(stderr, "query failed: %s: %s\n", sql, licstore_last_error_message());
-    v = -1;
-  }
-  licstore_query_free(q);
-  return v;
-}
-
-static int64_t audit_rows(licstore_store *store) {
-  return query_int(store, "SELECT count(*) FROM audit_log");
-}
-
 static int64_t assignments(licstore_store *store) {
   return query_int(store, "SELECT count(*) FROM subscriber_licenses");
 }
@@ -108,9 +34,6 @@ static int64_t assignments(licstore_store *store) {
 static int64_t history_rows(licstore_store *store) {
   return query_int(store, "SELECT count(*) FROM assignment_history");
 }
-
-/* A store change of any kind shows in the audit log: the count of its rows. */
-#define CHECK_NOTHING_WRITTEN(store, before) CHECK(audit_rows(store) == (before))
 
 static void add_sku(licstore_store *store, const char *customer, const char *sku, int64_t n) {
   licstore_units units = {0, 0, 0, 0};

@@ -801,6 +801,12 @@ typedef uint32_t licstore_number_status;
 typedef struct licstore_bulk_request licstore_bulk_request;
 
 /**
+ * One SKU of Microsoft's product catalog with its service plans: a snapshot. Free it with
+ * `licstore_catalog_entry_free`.
+ */
+typedef struct licstore_catalog_entry licstore_catalog_entry;
+
+/**
  * One customer as read from the store: a snapshot that does not change when the store does.
  * Free it with `licstore_customer_free`.
  */
@@ -1071,6 +1077,60 @@ typedef struct licstore_sync_counts {
    */
   uint64_t errors;
 } licstore_sync_counts;
+
+/**
+ * What a catalog import loaded (`licstore_catalog_import_csv`).
+ */
+typedef struct licstore_catalog_report {
+  /**
+   * SKUs loaded.
+   */
+  uint64_t skus;
+  /**
+   * (SKU, service plan) pairs loaded.
+   */
+  uint64_t plans;
+  /**
+   * Duplicate rows of the file dropped.
+   */
+  uint64_t duplicate_rows;
+} licstore_catalog_report;
+
+/**
+ * One user of `licstore_subscribers_add_batch`: the same fields as `licstore_subscribers_add`.
+ * `customer` and `user_principal_name` are required; the other strings may be NULL or `""` for
+ * none; `status` is a `licstore_subscriber_statuses` value.
+ */
+typedef struct licstore_new_subscriber {
+  /**
+   * The existing customer's name.
+   */
+  const char *customer;
+  /**
+   * `name@domain`, new to the store (case-insensitive).
+   */
+  const char *user_principal_name;
+  /**
+   * Display name, or NULL.
+   */
+  const char *display_name;
+  /**
+   * ISO 3166-1 alpha-2, or NULL.
+   */
+  const char *usage_location;
+  /**
+   * Department, or NULL.
+   */
+  const char *department;
+  /**
+   * Entra object id (a GUID), or NULL.
+   */
+  const char *object_id;
+  /**
+   * A `licstore_subscriber_statuses` value.
+   */
+  uint32_t status;
+} licstore_new_subscriber;
 
 /**
  * A new entitlement (order line), filled by the caller. The strings are only read during the
@@ -2794,6 +2854,122 @@ licstore_result licstore_expiring_display_name(const struct licstore_expiring *v
  * `value` is NULL or a live `licstore_expiring`; the outputs are NULL or writable.
  */
 licstore_result licstore_expiring_at(const struct licstore_expiring *value, const char **value_out);
+
+/**
+ * Looks a SKU up in the catalog by GUID or part number (case-insensitive; the built-in catalog
+ * is loaded on first use). On success `*entry_out` receives a new handle the caller frees with
+ * `licstore_catalog_entry_free`. Fails with `LICSTORE_SKU_NOT_FOUND` for a SKU the catalog does
+ * not know.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `sku` is NULL or NUL-terminated; `entry_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_catalog_sku(const struct licstore_store *store,
+                                     const char *sku,
+                                     struct licstore_catalog_entry **entry_out);
+
+/**
+ * Every SKU GUID the catalog knows under the friendly name `display_name` (a primary name or an
+ * alias, compared without regard to case), in GUID order; an unknown name gives an empty list.
+ * On success `*list_out` receives a new list the caller frees with `licstore_string_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `display_name` is NULL or NUL-terminated; `list_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_catalog_by_name(const struct licstore_store *store,
+                                         const char *display_name,
+                                         struct licstore_string_list **list_out);
+
+/**
+ * Replaces the catalog with a newer copy of Microsoft's "Product names and service plan
+ * identifiers for licensing" CSV (the file at `path`), all or nothing. SKUs already subscribed
+ * keep working; their friendly names follow the new file. `report_out` may be NULL; otherwise on
+ * success it receives how many SKUs and plans were loaded. Fails with `LICSTORE_CSV_ERROR` (line,
+ * column and value in the message) for a malformed file and `LICSTORE_IO_ERROR` when it cannot
+ * be read, changing nothing.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path` is NULL or NUL-terminated; `report_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_catalog_import_csv(const struct licstore_store *store,
+                                            const char *path,
+                                            struct licstore_catalog_report *report_out);
+
+/**
+ * Frees a catalog entry. NULL is a no-op.
+ *
+ * # Safety
+ * `value` is NULL or an entry the caller owns, not freed before.
+ */
+void licstore_catalog_entry_free(struct licstore_catalog_entry *value);
+
+/**
+ * The SKU's GUID (Graph `skuId`). Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_catalog_entry_sku_id(const struct licstore_catalog_entry *value,
+                                              const char **value_out);
+
+/**
+ * The SKU's part number (Graph `skuPartNumber`). Writes it to `*value_out` (owned by the
+ * handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_catalog_entry_part_number(const struct licstore_catalog_entry *value,
+                                                   const char **value_out);
+
+/**
+ * The SKU's friendly name. Writes it to `*value_out` (owned by the handle).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_catalog_entry_display_name(const struct licstore_catalog_entry *value,
+                                                    const char **value_out);
+
+/**
+ * The number of service plans of the SKU. Writes it to `*len_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_catalog_entry`; `len_out` is NULL or writable.
+ */
+licstore_result licstore_catalog_entry_plan_count(const struct licstore_catalog_entry *value,
+                                                  size_t *len_out);
+
+/**
+ * The service plan at 0-based `index`: its GUID to `*id_out` and its name (for example
+ * `EXCHANGE_S_ENTERPRISE`) to `*name_out`, both owned by the handle. Both outputs are required;
+ * an index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_catalog_entry`; the outputs are NULL or writable.
+ */
+licstore_result licstore_catalog_entry_plan(const struct licstore_catalog_entry *value,
+                                            size_t index,
+                                            const char **id_out,
+                                            const char **name_out);
+
+/**
+ * Adds `count` subscribers in one transaction, all or nothing: one bad entry (a bad value, an
+ * unknown customer, a UPN taken in the store or twice in the batch) refuses the whole batch,
+ * adding nobody; the message names the entry. `added_out` may be NULL; otherwise on success it
+ * receives how many were added (`count`). `subscribers` may be NULL only when `count` is 0.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `subscribers` is NULL or points to `count` readable
+ * entries whose strings are NULL or NUL-terminated; `added_out` is NULL or writable.
+ */
+licstore_result licstore_subscribers_add_batch(const struct licstore_store *store,
+                                               const struct licstore_new_subscriber *subscribers,
+                                               size_t count,
+                                               uint64_t *added_out);
 
 /**
  * Prepares `sql` (one statement over the public views; parameters as `?`, `?NNN`, `:name`,

@@ -20,10 +20,10 @@ use std::io::BufReader;
 use std::path::Path;
 
 use licstore::{
-    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, Error, ErrorCode,
-    Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber, ReplaceFrom,
-    Result, Sku, SkuChangeKind, SkuPreview, SkuRule, Store, Subscriber, SubscriberFilter,
-    SubscriberStatus, SubscriberUpdate, Targets, Units, UserChangeKind,
+    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogSku, Error,
+    ErrorCode, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
+    ReplaceFrom, Result, Sku, SkuChangeKind, SkuPreview, SkuRule, Store, Subscriber,
+    SubscriberFilter, SubscriberStatus, SubscriberUpdate, Targets, Units, UserChangeKind,
 };
 
 use crate::boundary::{
@@ -3568,4 +3568,343 @@ mod tests {
             }
         ));
     }
+}
+
+// --- Catalog ---------------------------------------------------------------------------------
+
+/// One SKU of Microsoft's product catalog with its service plans: a snapshot. Free it with
+/// `licstore_catalog_entry_free`.
+#[derive(Debug)]
+pub struct licstore_catalog_entry {
+    sku_id: CString,
+    part_number: CString,
+    display_name: CString,
+    /// (plan id, plan name) per service plan.
+    plans: Vec<(CString, CString)>,
+}
+
+impl licstore_catalog_entry {
+    fn new(v: &CatalogSku) -> Result<licstore_catalog_entry> {
+        Ok(licstore_catalog_entry {
+            sku_id: c_string(&v.sku_id, "catalog sku id")?,
+            part_number: c_string(&v.part_number, "catalog part number")?,
+            display_name: c_string(&v.display_name, "catalog display name")?,
+            plans: v
+                .plans
+                .iter()
+                .map(|(id, name, _)| {
+                    Ok((
+                        c_string(id, "service plan id")?,
+                        c_string(name, "service plan name")?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// What a catalog import loaded (`licstore_catalog_import_csv`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct licstore_catalog_report {
+    /// SKUs loaded.
+    pub skus: u64,
+    /// (SKU, service plan) pairs loaded.
+    pub plans: u64,
+    /// Duplicate rows of the file dropped.
+    pub duplicate_rows: u64,
+}
+
+/// Looks a SKU up in the catalog by GUID or part number (case-insensitive; the built-in catalog
+/// is loaded on first use). On success `*entry_out` receives a new handle the caller frees with
+/// `licstore_catalog_entry_free`. Fails with `LICSTORE_SKU_NOT_FOUND` for a SKU the catalog does
+/// not know.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `sku` is NULL or NUL-terminated; `entry_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_sku(
+    store: *const licstore_store,
+    sku: *const c_char,
+    entry_out: *mut *mut licstore_catalog_entry,
+) -> licstore_result {
+    guard_online("licstore_catalog_sku", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let sku = unsafe { str_arg(sku, "sku") }?;
+        let out = Out::new(entry_out, "entry_out")?;
+        let v = store.lock().catalog_sku(sku)?;
+        write_opt(Some(out), &v, licstore_catalog_entry::new)
+    })
+}
+
+/// Every SKU GUID the catalog knows under the friendly name `display_name` (a primary name or an
+/// alias, compared without regard to case), in GUID order; an unknown name gives an empty list.
+/// On success `*list_out` receives a new list the caller frees with `licstore_string_list_free`.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `display_name` is NULL or NUL-terminated; `list_out` is NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_by_name(
+    store: *const licstore_store,
+    display_name: *const c_char,
+    list_out: *mut *mut licstore_string_list,
+) -> licstore_result {
+    guard_online("licstore_catalog_by_name", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let name = unsafe { str_arg(display_name, "display_name") }?;
+        let out = Out::new(list_out, "list_out")?;
+        let v = store.lock().catalog_by_name(name)?;
+        write_opt(Some(out), &v[..], licstore_string_list::new)
+    })
+}
+
+/// Replaces the catalog with a newer copy of Microsoft's "Product names and service plan
+/// identifiers for licensing" CSV (the file at `path`), all or nothing. SKUs already subscribed
+/// keep working; their friendly names follow the new file. `report_out` may be NULL; otherwise on
+/// success it receives how many SKUs and plans were loaded. Fails with `LICSTORE_CSV_ERROR` (line,
+/// column and value in the message) for a malformed file and `LICSTORE_IO_ERROR` when it cannot
+/// be read, changing nothing.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `path` is NULL or NUL-terminated; `report_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_import_csv(
+    store: *const licstore_store,
+    path: *const c_char,
+    report_out: *mut licstore_catalog_report,
+) -> licstore_result {
+    guard_online("licstore_catalog_import_csv", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let path = unsafe { path_arg(path, "path") }?;
+        let out = Out::optional(report_out);
+        let r = store
+            .lock()
+            .import_catalog(open(&path)?, &file_name(&path))?;
+        write_val(
+            out,
+            licstore_catalog_report {
+                skus: r.skus,
+                plans: r.plans,
+                duplicate_rows: r.duplicate_rows,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Frees a catalog entry. NULL is a no-op.
+///
+/// # Safety
+/// `value` is NULL or an entry the caller owns, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_free(value: *mut licstore_catalog_entry) {
+    // SAFETY: the caller's contract.
+    unsafe { free_raw(value) }
+}
+
+/// The SKU's GUID (Graph `skuId`). Writes it to `*value_out` (owned by the handle).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_sku_id(
+    value: *const licstore_catalog_entry,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text("licstore_catalog_entry_sku_id", value, value_out, |h| {
+            Some(&h.sku_id)
+        })
+    }
+}
+
+/// The SKU's part number (Graph `skuPartNumber`). Writes it to `*value_out` (owned by the
+/// handle).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_part_number(
+    value: *const licstore_catalog_entry,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text(
+            "licstore_catalog_entry_part_number",
+            value,
+            value_out,
+            |h| Some(&h.part_number),
+        )
+    }
+}
+
+/// The SKU's friendly name. Writes it to `*value_out` (owned by the handle).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_catalog_entry`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_display_name(
+    value: *const licstore_catalog_entry,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text(
+            "licstore_catalog_entry_display_name",
+            value,
+            value_out,
+            |h| Some(&h.display_name),
+        )
+    }
+}
+
+/// The number of service plans of the SKU. Writes it to `*len_out`.
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_catalog_entry`; `len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_plan_count(
+    value: *const licstore_catalog_entry,
+    len_out: *mut usize,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        list_len("licstore_catalog_entry_plan_count", value, len_out, |h| {
+            h.plans.len()
+        })
+    }
+}
+
+/// The service plan at 0-based `index`: its GUID to `*id_out` and its name (for example
+/// `EXCHANGE_S_ENTERPRISE`) to `*name_out`, both owned by the handle. Both outputs are required;
+/// an index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_catalog_entry`; the outputs are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_catalog_entry_plan(
+    value: *const licstore_catalog_entry,
+    index: usize,
+    id_out: *mut *const c_char,
+    name_out: *mut *const c_char,
+) -> licstore_result {
+    guard_online("licstore_catalog_entry_plan", || {
+        // SAFETY: the caller's contract.
+        let h = unsafe { handle(value, "value") }?;
+        let id_out = Out::new(id_out, "id_out")?;
+        let name_out = Out::new(name_out, "name_out")?;
+        let (id, name) = h.plans.get(index).ok_or_else(|| {
+            Error::invalid(
+                "argument index",
+                index.to_string(),
+                format!("the SKU has {} service plan(s)", h.plans.len()),
+            )
+        })?;
+        write_val(Some(id_out), id.as_ptr());
+        write_val(Some(name_out), name.as_ptr());
+        Ok(())
+    })
+}
+
+// --- Batch of subscribers --------------------------------------------------------------------
+
+/// One user of `licstore_subscribers_add_batch`: the same fields as `licstore_subscribers_add`.
+/// `customer` and `user_principal_name` are required; the other strings may be NULL or `""` for
+/// none; `status` is a `licstore_subscriber_statuses` value.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct licstore_new_subscriber {
+    /// The existing customer's name.
+    pub customer: *const c_char,
+    /// `name@domain`, new to the store (case-insensitive).
+    pub user_principal_name: *const c_char,
+    /// Display name, or NULL.
+    pub display_name: *const c_char,
+    /// ISO 3166-1 alpha-2, or NULL.
+    pub usage_location: *const c_char,
+    /// Department, or NULL.
+    pub department: *const c_char,
+    /// Entra object id (a GUID), or NULL.
+    pub object_id: *const c_char,
+    /// A `licstore_subscriber_statuses` value.
+    pub status: u32,
+}
+
+/// Adds `count` subscribers in one transaction, all or nothing: one bad entry (a bad value, an
+/// unknown customer, a UPN taken in the store or twice in the batch) refuses the whole batch,
+/// adding nobody; the message names the entry. `added_out` may be NULL; otherwise on success it
+/// receives how many were added (`count`). `subscribers` may be NULL only when `count` is 0.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `subscribers` is NULL or points to `count` readable
+/// entries whose strings are NULL or NUL-terminated; `added_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_subscribers_add_batch(
+    store: *const licstore_store,
+    subscribers: *const licstore_new_subscriber,
+    count: usize,
+    added_out: *mut u64,
+) -> licstore_result {
+    guard_online("licstore_subscribers_add_batch", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let items: &[licstore_new_subscriber] = if count == 0 {
+            &[]
+        } else if subscribers.is_null() {
+            return Err(Error::invalid(
+                "argument subscribers",
+                "NULL",
+                format!("must not be a NULL pointer (count is {count})"),
+            ));
+        } else {
+            unsafe { std::slice::from_raw_parts(subscribers, count) }
+        };
+        let new = items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                Ok(NewSubscriber {
+                    customer: unsafe {
+                        str_arg(s.customer, &format!("subscribers[{i}].customer"))
+                    }?
+                    .into(),
+                    user_principal_name: unsafe {
+                        str_arg(
+                            s.user_principal_name,
+                            &format!("subscribers[{i}].user_principal_name"),
+                        )
+                    }?
+                    .into(),
+                    display_name: unsafe {
+                        opt_text(s.display_name, &format!("subscribers[{i}].display_name"))
+                    }?,
+                    usage_location: unsafe {
+                        opt_text(
+                            s.usage_location,
+                            &format!("subscribers[{i}].usage_location"),
+                        )
+                    }?,
+                    department: unsafe {
+                        opt_text(s.department, &format!("subscribers[{i}].department"))
+                    }?,
+                    object_id: unsafe {
+                        opt_text(s.object_id, &format!("subscribers[{i}].object_id"))
+                    }?,
+                    status: status_arg(s.status, &format!("subscribers[{i}].status"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = Out::optional(added_out);
+        let n = store.lock().add_subscribers(&new)?;
+        write_val(out, n);
+        Ok(())
+    })
 }

@@ -1237,6 +1237,153 @@ static void test_syncs(void) {
   licstore_store_free(store);
 }
 
+static void test_catalog(void) {
+  licstore_store *store = fixture();
+  licstore_catalog_entry *entry = (licstore_catalog_entry *)1;
+  licstore_string_list *list = NULL;
+  licstore_catalog_report rep = {9, 9, 9};
+  licstore_sku *sku = NULL;
+  const char *s = NULL, *id = NULL, *name = NULL;
+  char csv[128], broken[128];
+  size_t n = 0, i;
+  int found = 0;
+  int64_t audit;
+
+  /* Lookup by part number (any case) and by GUID give the same SKU with its plans. */
+  entry = NULL;
+  CHECK_OK(licstore_catalog_sku(store, "enterprisepack", &entry));
+  CHECK_OK(licstore_catalog_entry_sku_id(entry, &s));
+  CHECK(STREQ(s, E3_GUID));
+  CHECK_OK(licstore_catalog_entry_part_number(entry, &s));
+  CHECK(STREQ(s, E3));
+  CHECK_OK(licstore_catalog_entry_display_name(entry, &s));
+  CHECK(STREQ(s, "Office 365 E3"));
+  CHECK_OK(licstore_catalog_entry_plan_count(entry, &n));
+  CHECK(n > 1);
+  for (i = 0; i < n; i++) {
+    CHECK_OK(licstore_catalog_entry_plan(entry, i, &id, &name));
+    if (STREQ(id, EXCHANGE_PLAN)) found = STREQ(name, "EXCHANGE_S_ENTERPRISE");
+  }
+  CHECK(found);
+  id = "untouched";
+  CHECK_RC(licstore_catalog_entry_plan(entry, n, &id, &name), LICSTORE_INVALID_ARGUMENT);
+  CHECK(STREQ(id, "untouched"));
+  CHECK_RC(licstore_catalog_entry_plan(entry, 0, NULL, &name), LICSTORE_INVALID_ARGUMENT);
+  licstore_catalog_entry_free(entry);
+  entry = NULL;
+  CHECK_OK(licstore_catalog_sku(store, E3_GUID, &entry));
+  CHECK_OK(licstore_catalog_entry_part_number(entry, &s));
+  CHECK(STREQ(s, E3));
+  licstore_catalog_entry_free(entry);
+  licstore_catalog_entry_free(NULL);
+  entry = (licstore_catalog_entry *)1;
+  CHECK_RC(licstore_catalog_sku(store, "NO_SUCH_SKU", &entry), LICSTORE_SKU_NOT_FOUND);
+  CHECK(entry == (licstore_catalog_entry *)1);
+  CHECK_RC(licstore_catalog_sku(store, NULL, &entry), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_catalog_sku(store, E3, NULL), LICSTORE_INVALID_ARGUMENT);
+
+  /* By friendly name, without regard to case. */
+  CHECK_OK(licstore_catalog_by_name(store, "office 365 e3", &list));
+  CHECK_OK(licstore_string_list_len(list, &n));
+  CHECK(n == 1);
+  CHECK_OK(licstore_string_list_get(list, 0, &s));
+  CHECK(STREQ(s, E3_GUID));
+  licstore_string_list_free(list);
+  CHECK_OK(licstore_catalog_by_name(store, "No such product", &list));
+  CHECK_OK(licstore_string_list_len(list, &n));
+  CHECK(n == 0);
+  licstore_string_list_free(list);
+
+  /* A newer CSV (BOM, CRLF, a duplicate row) replaces the catalog; subscribed SKUs follow it. */
+  path_in(csv, sizeof csv, "catalog.csv");
+  write_file(csv,
+             "\xEF\xBB\xBFProduct_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,"
+             "Service_Plans_Included_Friendly_Names\r\n"
+             "Office 365 E3 (renamed),ENTERPRISEPACK,6fd2c87f-b296-42f0-b197-1e91e994b900,"
+             "EXCHANGE_S_ENTERPRISE,efb87545-963c-4e0d-99df-69c6916d9eb0,Exchange Online (Plan 2)\r\n"
+             "Office 365 E3 (renamed),ENTERPRISEPACK,6fd2c87f-b296-42f0-b197-1e91e994b900,"
+             "EXCHANGE_S_ENTERPRISE,efb87545-963c-4e0d-99df-69c6916d9eb0,Exchange Online (Plan 2)\r\n");
+  CHECK_OK(licstore_catalog_import_csv(store, csv, &rep));
+  CHECK(rep.skus == 1 && rep.plans == 1 && rep.duplicate_rows == 1);
+  CHECK_OK(licstore_skus_get(store, "Contoso", E3, &sku));
+  CHECK_OK(licstore_sku_display_name(sku, &s));
+  CHECK(STREQ(s, "Office 365 E3 (renamed)"));
+  licstore_sku_free(sku);
+  CHECK_OK(licstore_catalog_sku(store, E3, &entry));
+  CHECK_OK(licstore_catalog_entry_plan_count(entry, &n));
+  CHECK(n == 1);
+  licstore_catalog_entry_free(entry);
+
+  /* A broken or missing file changes nothing and writes no report. */
+  path_in(broken, sizeof broken, "broken-catalog.csv");
+  write_file(broken, "GUID\nx\n");
+  audit = audit_rows(store);
+  rep.skus = 42;
+  CHECK_RC(licstore_catalog_import_csv(store, broken, &rep), LICSTORE_CSV_ERROR);
+  CHECK_MSG("broken-catalog.csv");
+  CHECK_RC(licstore_catalog_import_csv(store, "/nonexistent/c.csv", &rep), LICSTORE_IO_ERROR);
+  CHECK_RC(licstore_catalog_import_csv(store, NULL, &rep), LICSTORE_INVALID_ARGUMENT);
+  CHECK(rep.skus == 42);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  CHECK_OK(licstore_catalog_import_csv(store, csv, NULL));
+  unlink(csv);
+  unlink(broken);
+  licstore_store_free(store);
+}
+
+static void test_add_batch(void) {
+  licstore_store *store = fixture();
+  licstore_subscriber *sub = NULL;
+  const char *s = NULL;
+  uint32_t e = 99;
+  uint64_t added = 77;
+  int64_t audit;
+  licstore_new_subscriber batch[3] = {
+      {"Contoso", "b1@contoso.com", "Bee One", "GB", "Sales", NULL,
+       LICSTORE_SUBSCRIBER_STATUS_STAGED},
+      {"Contoso", "b2@contoso.com", NULL, "", NULL, NULL, LICSTORE_SUBSCRIBER_STATUS_ACTIVE},
+      {"Fabrikam", "b3@fabrikam.com", NULL, NULL, NULL, NULL, LICSTORE_SUBSCRIBER_STATUS_ACTIVE},
+  };
+  licstore_new_subscriber bad[2] = {
+      {"Contoso", "c1@contoso.com", NULL, NULL, NULL, NULL, LICSTORE_SUBSCRIBER_STATUS_ACTIVE},
+      {"Contoso", "B1@contoso.com", NULL, NULL, NULL, NULL, LICSTORE_SUBSCRIBER_STATUS_ACTIVE},
+  };
+
+  CHECK_OK(licstore_subscribers_add_batch(store, batch, 3, &added));
+  CHECK(added == 3);
+  CHECK_OK(licstore_subscribers_get(store, "b1@contoso.com", &sub));
+  CHECK_OK(licstore_subscriber_display_name(sub, &s));
+  CHECK(STREQ(s, "Bee One"));
+  CHECK_OK(licstore_subscriber_status(sub, &e));
+  CHECK(e == LICSTORE_SUBSCRIBER_STATUS_STAGED);
+  licstore_subscriber_free(sub);
+  CHECK_OK(licstore_subscribers_get(store, "b2@contoso.com", &sub));
+  CHECK_OK(licstore_subscriber_usage_location(sub, &s));
+  CHECK(s == NULL);
+  licstore_subscriber_free(sub);
+  CHECK_OK(licstore_subscribers_add_batch(store, NULL, 0, &added));
+  CHECK(added == 0);
+
+  /* All or none: a taken UPN (any case), a bad status, a NULL UPN or array refuse everything. */
+  audit = audit_rows(store);
+  added = 77;
+  CHECK_RC(licstore_subscribers_add_batch(store, bad, 2, &added), LICSTORE_ALREADY_EXISTS);
+  CHECK_RC(licstore_subscribers_get(store, "c1@contoso.com", &sub), LICSTORE_USER_NOT_FOUND);
+  bad[1].user_principal_name = "c2@contoso.com";
+  bad[1].status = 99;
+  CHECK_RC(licstore_subscribers_add_batch(store, bad, 2, &added), LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("subscribers[1].status");
+  bad[1].status = LICSTORE_SUBSCRIBER_STATUS_ACTIVE;
+  bad[1].user_principal_name = NULL;
+  CHECK_RC(licstore_subscribers_add_batch(store, bad, 2, &added), LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("subscribers[1].user_principal_name");
+  CHECK_RC(licstore_subscribers_add_batch(store, NULL, 2, &added), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_subscribers_add_batch(NULL, batch, 3, &added), LICSTORE_INVALID_ARGUMENT);
+  CHECK(added == 77);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  licstore_store_free(store);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s", "/tmp/licstore-conl-XXXXXX");
   if (mkdtemp(dir) == NULL) {
@@ -1253,6 +1400,8 @@ int main(void) {
   test_expiry();
   test_numbers();
   test_syncs();
+  test_catalog();
+  test_add_batch();
   if (rmdir(dir) != 0) {
     fprintf(stderr, "FAIL: files left in %s\n", dir);
     failed++;

@@ -793,6 +793,35 @@ typedef uint32_t licstore_number_status;
 #endif // __cplusplus
 
 /**
+ * What a sync would do to one entry of a `licstore_sync_diff`.
+ */
+enum licstore_change_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not in the store yet (a SKU, or a user the apply adds as Staged).
+   */
+  LICSTORE_CHANGE_KIND_NEW = 0,
+  /**
+   * In the store with other figures, fields or licenses.
+   */
+  LICSTORE_CHANGE_KIND_CHANGED = 1,
+  /**
+   * In the store, absent from the file.
+   */
+  LICSTORE_CHANGE_KIND_GONE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_change_kind licstore_change_kind;
+#else
+typedef uint32_t licstore_change_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A bulk request being built: customer, operation, targets, SKUs, options and mode. Made by
  * `licstore_bulk_request_new`, changed by the `licstore_bulk_request_*` setters, used (not
  * consumed) by `licstore_bulk_preview` and `licstore_bulk_run`, freed with
@@ -1000,6 +1029,12 @@ typedef struct licstore_summary_line licstore_summary_line;
  * The lines of a license summary, by family and version. Free it with `licstore_summary_line_list_free`.
  */
 typedef struct licstore_summary_line_list licstore_summary_line_list;
+
+/**
+ * The per-entry differences between a sync file and the store, unchanged entries left out, in
+ * core's order (the file's order, then the gone entries). Free it with `licstore_sync_diff_free`.
+ */
+typedef struct licstore_sync_diff licstore_sync_diff;
 
 /**
  * What an import did. The caller provides the struct; licstore fills it on success.
@@ -2970,6 +3005,69 @@ licstore_result licstore_subscribers_add_batch(const struct licstore_store *stor
                                                const struct licstore_new_subscriber *subscribers,
                                                size_t count,
                                                uint64_t *added_out);
+
+/**
+ * As `licstore_graph_skus_diff`, but per SKU: on success `*diff_out` receives a new
+ * `licstore_sync_diff` (the caller frees it with `licstore_sync_diff_free`) whose entries are
+ * keyed by SKU GUID and describe each differing field as `field: old -> new`. Fails as
+ * `licstore_graph_skus_diff`; nothing is written to the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `diff_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_graph_skus_diff_entries(const struct licstore_store *store,
+                                                 const char *customer,
+                                                 const char *path,
+                                                 struct licstore_sync_diff **diff_out);
+
+/**
+ * As `licstore_m365_users_diff`, but per user: on success `*diff_out` receives a new
+ * `licstore_sync_diff` (the caller frees it with `licstore_sync_diff_free`) whose entries are
+ * keyed by UPN and describe each difference as `field: old -> new` or `+License` / `-License`.
+ * Rejected rows are not entries (their count is `errors` of `licstore_m365_users_diff`). Fails
+ * as `licstore_m365_users_diff`; nothing is written to the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `diff_out` is NULL
+ * or writable.
+ */
+licstore_result licstore_m365_users_diff_entries(const struct licstore_store *store,
+                                                 const char *customer,
+                                                 const char *path,
+                                                 struct licstore_sync_diff **diff_out);
+
+/**
+ * Writes the number of entries of the difference to `*len_out`.
+ *
+ * # Safety
+ * `diff` is NULL or a live `licstore_sync_diff`; `len_out` is NULL or writable.
+ */
+licstore_result licstore_sync_diff_len(const struct licstore_sync_diff *diff, size_t *len_out);
+
+/**
+ * The entry at 0-based `index`: its kind (a `licstore_change_kind` value) to `*kind_out`, its
+ * key (the UPN, or the SKU GUID) to `*key_out` and what changed (the differences joined by
+ * `"; "`, `""` when there is nothing to list) to `*description_out`; the strings are owned by
+ * the difference and valid until it is freed. Every output is required; an index at or past the
+ * end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `diff` is NULL or a live `licstore_sync_diff`; the outputs are NULL or writable.
+ */
+licstore_result licstore_sync_diff_get(const struct licstore_sync_diff *diff,
+                                       size_t index,
+                                       uint32_t *kind_out,
+                                       const char **key_out,
+                                       const char **description_out);
+
+/**
+ * Frees a sync difference and its strings. NULL is a no-op.
+ *
+ * # Safety
+ * `diff` is NULL or a difference the caller owns, not freed before.
+ */
+void licstore_sync_diff_free(struct licstore_sync_diff *diff);
 
 /**
  * Prepares `sql` (one statement over the public views; parameters as `?`, `?NNN`, `:name`,

@@ -3908,3 +3908,185 @@ pub unsafe extern "C" fn licstore_subscribers_add_batch(
         Ok(())
     })
 }
+
+// --- Per-entry sync differences --------------------------------------------------------------
+
+/// What a sync would do to one entry of a `licstore_sync_diff`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum licstore_change_kind {
+    /// Not in the store yet (a SKU, or a user the apply adds as Staged).
+    New = 0,
+    /// In the store with other figures, fields or licenses.
+    Changed = 1,
+    /// In the store, absent from the file.
+    Gone = 2,
+}
+
+#[derive(Debug)]
+struct SyncChange {
+    kind: licstore_change_kind,
+    key: CString,
+    description: CString,
+}
+
+/// The per-entry differences between a sync file and the store, unchanged entries left out, in
+/// core's order (the file's order, then the gone entries). Free it with `licstore_sync_diff_free`.
+#[derive(Debug)]
+pub struct licstore_sync_diff {
+    items: Vec<SyncChange>,
+}
+
+impl licstore_sync_diff {
+    fn new<'a>(
+        entries: impl Iterator<Item = (Option<licstore_change_kind>, &'a str, &'a [String])>,
+    ) -> Result<licstore_sync_diff> {
+        let mut items = Vec::new();
+        for (kind, key, changes) in entries {
+            if let Some(kind) = kind {
+                items.push(SyncChange {
+                    kind,
+                    key: c_string(key, "sync entry")?,
+                    description: c_string(&changes.join("; "), "sync change")?,
+                });
+            }
+        }
+        Ok(licstore_sync_diff { items })
+    }
+}
+
+/// As `licstore_graph_skus_diff`, but per SKU: on success `*diff_out` receives a new
+/// `licstore_sync_diff` (the caller frees it with `licstore_sync_diff_free`) whose entries are
+/// keyed by SKU GUID and describe each differing field as `field: old -> new`. Fails as
+/// `licstore_graph_skus_diff`; nothing is written to the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `diff_out` is NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_graph_skus_diff_entries(
+    store: *const licstore_store,
+    customer: *const c_char,
+    path: *const c_char,
+    diff_out: *mut *mut licstore_sync_diff,
+) -> licstore_result {
+    guard_online("licstore_graph_skus_diff_entries", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let customer = unsafe { str_arg(customer, "customer") }?;
+        let path = unsafe { path_arg(path, "path") }?;
+        let out = Out::new(diff_out, "diff_out")?;
+        let changes = store
+            .lock()
+            .diff_graph_skus(customer, open(&path)?, &file_name(&path))?;
+        write_opt(Some(out), &changes[..], |v| {
+            licstore_sync_diff::new(v.iter().map(|c| {
+                let kind = match c.kind {
+                    SkuChangeKind::New => Some(licstore_change_kind::New),
+                    SkuChangeKind::Changed => Some(licstore_change_kind::Changed),
+                    SkuChangeKind::Gone => Some(licstore_change_kind::Gone),
+                    SkuChangeKind::Unchanged => None,
+                };
+                (kind, c.sku_id.as_str(), &c.changes[..])
+            }))
+        })
+    })
+}
+
+/// As `licstore_m365_users_diff`, but per user: on success `*diff_out` receives a new
+/// `licstore_sync_diff` (the caller frees it with `licstore_sync_diff_free`) whose entries are
+/// keyed by UPN and describe each difference as `field: old -> new` or `+License` / `-License`.
+/// Rejected rows are not entries (their count is `errors` of `licstore_m365_users_diff`). Fails
+/// as `licstore_m365_users_diff`; nothing is written to the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `diff_out` is NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_m365_users_diff_entries(
+    store: *const licstore_store,
+    customer: *const c_char,
+    path: *const c_char,
+    diff_out: *mut *mut licstore_sync_diff,
+) -> licstore_result {
+    guard_online("licstore_m365_users_diff_entries", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let customer = unsafe { str_arg(customer, "customer") }?;
+        let path = unsafe { path_arg(path, "path") }?;
+        let out = Out::new(diff_out, "diff_out")?;
+        let d = store
+            .lock()
+            .diff_m365_users(customer, open(&path)?, &file_name(&path))?;
+        write_opt(Some(out), &d.users[..], |v| {
+            licstore_sync_diff::new(v.iter().map(|u| {
+                let kind = match u.kind {
+                    UserChangeKind::New => Some(licstore_change_kind::New),
+                    UserChangeKind::Changed => Some(licstore_change_kind::Changed),
+                    UserChangeKind::Gone => Some(licstore_change_kind::Gone),
+                    UserChangeKind::Unchanged => None,
+                };
+                (kind, u.user_principal_name.as_str(), &u.changes[..])
+            }))
+        })
+    })
+}
+
+/// Writes the number of entries of the difference to `*len_out`.
+///
+/// # Safety
+/// `diff` is NULL or a live `licstore_sync_diff`; `len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_sync_diff_len(
+    diff: *const licstore_sync_diff,
+    len_out: *mut usize,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe { list_len("licstore_sync_diff_len", diff, len_out, |d| d.items.len()) }
+}
+
+/// The entry at 0-based `index`: its kind (a `licstore_change_kind` value) to `*kind_out`, its
+/// key (the UPN, or the SKU GUID) to `*key_out` and what changed (the differences joined by
+/// `"; "`, `""` when there is nothing to list) to `*description_out`; the strings are owned by
+/// the difference and valid until it is freed. Every output is required; an index at or past the
+/// end is `LICSTORE_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `diff` is NULL or a live `licstore_sync_diff`; the outputs are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_sync_diff_get(
+    diff: *const licstore_sync_diff,
+    index: usize,
+    kind_out: *mut u32,
+    key_out: *mut *const c_char,
+    description_out: *mut *const c_char,
+) -> licstore_result {
+    guard_online("licstore_sync_diff_get", || {
+        // SAFETY: the caller's contract.
+        let d = unsafe { handle(diff, "diff") }?;
+        let kind_out = Out::new(kind_out, "kind_out")?;
+        let key_out = Out::new(key_out, "key_out")?;
+        let description_out = Out::new(description_out, "description_out")?;
+        let e = d.items.get(index).ok_or_else(|| {
+            Error::invalid(
+                "argument index",
+                index.to_string(),
+                format!("the difference has {} entry(ies)", d.items.len()),
+            )
+        })?;
+        write_val(Some(kind_out), e.kind as u32);
+        write_val(Some(key_out), e.key.as_ptr());
+        write_val(Some(description_out), e.description.as_ptr());
+        Ok(())
+    })
+}
+
+/// Frees a sync difference and its strings. NULL is a no-op.
+///
+/// # Safety
+/// `diff` is NULL or a difference the caller owns, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_sync_diff_free(diff: *mut licstore_sync_diff) {
+    // SAFETY: the caller's contract.
+    unsafe { free_raw(diff) }
+}

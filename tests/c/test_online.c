@@ -1384,6 +1384,86 @@ static void test_add_batch(void) {
   licstore_store_free(store);
 }
 
+/* Per-entry differences: the same figures as the counts, entry by entry. */
+static const char *find_change(const licstore_sync_diff *d, const char *key, uint32_t *kind) {
+  size_t n = 0, i;
+  const char *k = NULL, *desc = NULL;
+  if (licstore_sync_diff_len(d, &n) != LICSTORE_OK) return NULL;
+  for (i = 0; i < n; i++) {
+    if (licstore_sync_diff_get(d, i, kind, &k, &desc) == LICSTORE_OK && STREQ(k, key)) return desc;
+  }
+  return NULL;
+}
+
+static void test_sync_entries(void) {
+  licstore_store *store = fixture();
+  licstore_sync_diff *d = NULL;
+  const char *desc = NULL, *k = "untouched";
+  char graph[128], users[128];
+  size_t n = 0;
+  uint32_t kind = 99;
+  int64_t audit;
+
+  path_in(graph, sizeof graph, "entries.json");
+  write_file(graph,
+             "{\"value\": [{\"skuId\": \"6FD2C87F-B296-42F0-B197-1E91E994B900\","
+             " \"skuPartNumber\": \"ENTERPRISEPACK\", \"capabilityStatus\": \"Enabled\","
+             " \"appliesTo\": \"User\", \"consumedUnits\": 3,"
+             " \"prepaidUnits\": {\"enabled\": 7, \"warning\": 0, \"suspended\": 1,"
+             " \"lockedOut\": 0}}]}");
+  path_in(users, sizeof users, "entries.csv");
+  write_file(users,
+             "User principal name,Display name,Usage location,Department,Licenses\n"
+             "u0@contoso.com,User Zero,US,,Office 365 E3\n"
+             "ada@contoso.com,Ada,GB,Finance,Office 365 E3\n");
+  audit = audit_rows(store);
+
+  /* Graph: E3 changed (its units), the three other SKUs gone; nothing unchanged is listed. */
+  CHECK_OK(licstore_graph_skus_diff_entries(store, "Contoso", graph, &d));
+  CHECK_OK(licstore_sync_diff_len(d, &n));
+  CHECK(n == 4);
+  desc = find_change(d, E3_GUID, &kind);
+  CHECK(desc != NULL && kind == LICSTORE_CHANGE_KIND_CHANGED);
+  CHECK(desc != NULL && strstr(desc, "enabled") != NULL && strstr(desc, "7") != NULL);
+  CHECK(find_change(d, "d42c793f-6b1a-4b4b-9b6e-c7d8c7e5f8b6", &kind) == NULL);
+  kind = 99;
+  CHECK_RC(licstore_sync_diff_get(d, n, &kind, &k, &desc), LICSTORE_INVALID_ARGUMENT);
+  CHECK(kind == 99 && STREQ(k, "untouched"));
+  CHECK_RC(licstore_sync_diff_get(d, 0, NULL, &k, &desc), LICSTORE_INVALID_ARGUMENT);
+  CHECK_OK(licstore_sync_diff_get(d, 3, &kind, &k, &desc));
+  CHECK(kind == LICSTORE_CHANGE_KIND_GONE);
+  licstore_sync_diff_free(d);
+  licstore_sync_diff_free(NULL);
+
+  /* Users: u0 changed (name and license), Ada new, u1..u5 gone. */
+  d = NULL;
+  CHECK_OK(licstore_m365_users_diff_entries(store, "Contoso", users, &d));
+  CHECK_OK(licstore_sync_diff_len(d, &n));
+  CHECK(n == 7);
+  desc = find_change(d, "u0@contoso.com", &kind);
+  CHECK(kind == LICSTORE_CHANGE_KIND_CHANGED);
+  CHECK(desc != NULL && strstr(desc, "User Zero") != NULL && strstr(desc, "+") != NULL);
+  desc = find_change(d, "ada@contoso.com", &kind);
+  CHECK(desc != NULL && kind == LICSTORE_CHANGE_KIND_NEW);
+  desc = find_change(d, "u5@contoso.com", &kind);
+  CHECK(desc != NULL && kind == LICSTORE_CHANGE_KIND_GONE);
+  licstore_sync_diff_free(d);
+
+  /* Refusals write no output; no call writes to the store. */
+  d = (licstore_sync_diff *)1;
+  CHECK_RC(licstore_m365_users_diff_entries(store, "Nobody", users, &d), LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_graph_skus_diff_entries(store, "Contoso", "/nonexistent/x.json", &d),
+           LICSTORE_IO_ERROR);
+  CHECK_RC(licstore_graph_skus_diff_entries(store, "Contoso", graph, NULL),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_sync_diff_len(NULL, &n), LICSTORE_INVALID_ARGUMENT);
+  CHECK(d == (licstore_sync_diff *)1);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  unlink(graph);
+  unlink(users);
+  licstore_store_free(store);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s", "/tmp/licstore-conl-XXXXXX");
   if (mkdtemp(dir) == NULL) {
@@ -1402,6 +1482,7 @@ int main(void) {
   test_syncs();
   test_catalog();
   test_add_batch();
+  test_sync_entries();
   if (rmdir(dir) != 0) {
     fprintf(stderr, "FAIL: files left in %s\n", dir);
     failed++;

@@ -952,6 +952,16 @@ typedef struct licstore_product_key_list licstore_product_key_list;
 typedef struct licstore_product_list licstore_product_list;
 
 /**
+ * One provisioning profile, borrowed from its `licstore_profile_list` (never free it).
+ */
+typedef struct licstore_profile licstore_profile;
+
+/**
+ * A customer's provisioning profiles, by name. Free it with `licstore_profile_list_free`.
+ */
+typedef struct licstore_profile_list licstore_profile_list;
+
+/**
  * A prepared statement of the read-only SQL channel. Free it with `licstore_query_free`.
  *
  * It keeps its store's database open (even after `licstore_store_free`) until it is freed. A
@@ -1166,6 +1176,32 @@ typedef struct licstore_new_subscriber {
    */
   uint32_t status;
 } licstore_new_subscriber;
+
+/**
+ * One job of `licstore_profiles_apply`: a profile's best-effort `assign` run.
+ */
+typedef struct licstore_profile_run {
+  /**
+   * The job (read its items with `licstore_job_items`).
+   */
+  int64_t job_id;
+  /**
+   * A `licstore_job_statuses` value (`FINISHED` or `FINISHED_WITH_EXCEPTION`).
+   */
+  uint32_t status;
+  /**
+   * Users given licenses.
+   */
+  uint64_t ok;
+  /**
+   * Users with nothing to do.
+   */
+  uint64_t skipped;
+  /**
+   * Users that failed.
+   */
+  uint64_t failed;
+} licstore_profile_run;
 
 /**
  * A new entitlement (order line), filled by the caller. The strings are only read during the
@@ -3068,6 +3104,142 @@ licstore_result licstore_sync_diff_get(const struct licstore_sync_diff *diff,
  * `diff` is NULL or a difference the caller owns, not freed before.
  */
 void licstore_sync_diff_free(struct licstore_sync_diff *diff);
+
+/**
+ * Adds the provisioning profile `name` (unique per customer, case-insensitive) to `customer`, or
+ * replaces the one of that name: the Staged users matching its filter (`department`,
+ * `usage_location` and `domain`, each NULL or `""` for any) get the `sku_count` SKUs of `skus`
+ * (GUIDs or part numbers, at least one, each subscribed by the customer; stored as GUIDs) when
+ * `licstore_profiles_apply` runs. Fails with `LICSTORE_NOT_FOUND` for an unknown customer,
+ * `LICSTORE_SKU_NOT_FOUND` for a SKU the customer does not subscribe to and
+ * `LICSTORE_INVALID_ARGUMENT` for a bad name, country or an empty SKU list.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `skus` is NULL or
+ * points to `sku_count` strings.
+ */
+licstore_result licstore_profiles_set(const struct licstore_store *store,
+                                      const char *customer,
+                                      const char *name,
+                                      const char *department,
+                                      const char *usage_location,
+                                      const char *domain,
+                                      const char *const *skus,
+                                      size_t sku_count);
+
+/**
+ * Reads `customer`'s provisioning profiles, by name. On success `*list_out` receives a new list
+ * the caller frees with `licstore_profile_list_free`. Fails with `LICSTORE_NOT_FOUND` for an
+ * unknown customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_profiles_list(const struct licstore_store *store,
+                                       const char *customer,
+                                       struct licstore_profile_list **list_out);
+
+/**
+ * Provisions `customer`'s Staged users: each profile, in name order, runs as a best-effort
+ * `assign` job over the Staged users its filter matches; then every Staged user that matched at
+ * least one profile and failed in none becomes Active. Writes up to `capacity` runs (one per
+ * profile, in order) to `runs` and the number of profiles to `*count_out` (which may exceed
+ * `capacity`: the later runs are then not written, but were made). `runs` may be NULL when
+ * `capacity` is 0; `count_out` may be NULL. Fails with `LICSTORE_NOT_FOUND` for an unknown
+ * customer.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `runs` is NULL or
+ * points to `capacity` writable entries; `count_out` is NULL or writable.
+ */
+licstore_result licstore_profiles_apply(const struct licstore_store *store,
+                                        const char *customer,
+                                        struct licstore_profile_run *runs,
+                                        size_t capacity,
+                                        size_t *count_out);
+
+/**
+ * Writes the number of profiles in the list to `*len_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `len_out` is NULL or writable.
+ */
+licstore_result licstore_profile_list_len(const struct licstore_profile_list *list,
+                                          size_t *len_out);
+
+/**
+ * Writes the profile at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+ * list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `list` is NULL or a live list; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_list_get(const struct licstore_profile_list *list,
+                                          size_t index,
+                                          const struct licstore_profile **value_out);
+
+/**
+ * Frees a profile list and every profile borrowed from it. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a list the caller owns, not freed before.
+ */
+void licstore_profile_list_free(struct licstore_profile_list *list);
+
+/**
+ * The profile's name. Writes it to `*value_out` (owned by the list).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_name(const struct licstore_profile *value, const char **value_out);
+
+/**
+ * The filter's department, or NULL for any. Writes it to `*value_out` (owned by the list).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_department(const struct licstore_profile *value,
+                                            const char **value_out);
+
+/**
+ * The filter's usage location, or NULL for any. Writes it to `*value_out` (owned by the list).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_usage_location(const struct licstore_profile *value,
+                                                const char **value_out);
+
+/**
+ * The filter's UPN domain, or NULL for any. Writes it to `*value_out` (owned by the list).
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_domain(const struct licstore_profile *value,
+                                        const char **value_out);
+
+/**
+ * The number of SKUs the profile gives. Writes it to `*len_out`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `len_out` is NULL or writable.
+ */
+licstore_result licstore_profile_sku_count(const struct licstore_profile *value, size_t *len_out);
+
+/**
+ * The GUID of the SKU at 0-based `index`. Writes it to `*value_out` (owned by the list). An
+ * index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+ */
+licstore_result licstore_profile_sku(const struct licstore_profile *value,
+                                     size_t index,
+                                     const char **value_out);
 
 /**
  * Prepares `sql` (one statement over the public views; parameters as `?`, `?NNN`, `:name`,

@@ -22,7 +22,7 @@ use std::path::Path;
 use licstore::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogSku, Error,
     ErrorCode, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
-    ReplaceFrom, Result, Sku, SkuChangeKind, SkuPreview, SkuRule, Store, Subscriber,
+    Profile, ReplaceFrom, Result, Sku, SkuChangeKind, SkuPreview, SkuRule, Store, Subscriber,
     SubscriberFilter, SubscriberStatus, SubscriberUpdate, Targets, Units, UserChangeKind,
 };
 
@@ -4089,4 +4089,327 @@ pub unsafe extern "C" fn licstore_sync_diff_get(
 pub unsafe extern "C" fn licstore_sync_diff_free(diff: *mut licstore_sync_diff) {
     // SAFETY: the caller's contract.
     unsafe { free_raw(diff) }
+}
+
+// --- Provisioning profiles -------------------------------------------------------------------
+
+/// One provisioning profile, borrowed from its `licstore_profile_list` (never free it).
+#[derive(Debug)]
+pub struct licstore_profile {
+    name: CString,
+    department: Option<CString>,
+    usage_location: Option<CString>,
+    domain: Option<CString>,
+    /// SKU GUIDs.
+    skus: Vec<CString>,
+}
+
+impl licstore_profile {
+    fn new(p: &Profile) -> Result<licstore_profile> {
+        Ok(licstore_profile {
+            name: c_string(&p.name, "profile name")?,
+            department: opt_c(&p.filter.department, "profile department")?,
+            usage_location: opt_c(&p.filter.usage_location, "profile usage location")?,
+            domain: opt_c(&p.filter.domain, "profile domain")?,
+            skus: p
+                .skus
+                .iter()
+                .map(|s| c_string(s, "profile SKU"))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// A customer's provisioning profiles, by name. Free it with `licstore_profile_list_free`.
+#[derive(Debug)]
+pub struct licstore_profile_list {
+    items: Vec<licstore_profile>,
+}
+
+/// One job of `licstore_profiles_apply`: a profile's best-effort `assign` run.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct licstore_profile_run {
+    /// The job (read its items with `licstore_job_items`).
+    pub job_id: i64,
+    /// A `licstore_job_statuses` value (`FINISHED` or `FINISHED_WITH_EXCEPTION`).
+    pub status: u32,
+    /// Users given licenses.
+    pub ok: u64,
+    /// Users with nothing to do.
+    pub skipped: u64,
+    /// Users that failed.
+    pub failed: u64,
+}
+
+/// Adds the provisioning profile `name` (unique per customer, case-insensitive) to `customer`, or
+/// replaces the one of that name: the Staged users matching its filter (`department`,
+/// `usage_location` and `domain`, each NULL or `""` for any) get the `sku_count` SKUs of `skus`
+/// (GUIDs or part numbers, at least one, each subscribed by the customer; stored as GUIDs) when
+/// `licstore_profiles_apply` runs. Fails with `LICSTORE_NOT_FOUND` for an unknown customer,
+/// `LICSTORE_SKU_NOT_FOUND` for a SKU the customer does not subscribe to and
+/// `LICSTORE_INVALID_ARGUMENT` for a bad name, country or an empty SKU list.
+///
+/// # Safety
+/// `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `skus` is NULL or
+/// points to `sku_count` strings.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profiles_set(
+    store: *const licstore_store,
+    customer: *const c_char,
+    name: *const c_char,
+    department: *const c_char,
+    usage_location: *const c_char,
+    domain: *const c_char,
+    skus: *const *const c_char,
+    sku_count: usize,
+) -> licstore_result {
+    guard_online("licstore_profiles_set", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let p = Profile {
+            customer: unsafe { str_arg(customer, "customer") }?.into(),
+            name: unsafe { str_arg(name, "name") }?.into(),
+            filter: SubscriberFilter {
+                department: unsafe { opt_text(department, "department") }?,
+                usage_location: unsafe { opt_text(usage_location, "usage_location") }?,
+                status: None,
+                domain: unsafe { opt_text(domain, "domain") }?,
+            },
+            skus: unsafe { str_array(skus, sku_count, "skus") }?
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        };
+        store.lock().set_profile(&p)
+    })
+}
+
+/// Reads `customer`'s provisioning profiles, by name. On success `*list_out` receives a new list
+/// the caller frees with `licstore_profile_list_free`. Fails with `LICSTORE_NOT_FOUND` for an
+/// unknown customer.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `list_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profiles_list(
+    store: *const licstore_store,
+    customer: *const c_char,
+    list_out: *mut *mut licstore_profile_list,
+) -> licstore_result {
+    guard_online("licstore_profiles_list", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let customer = unsafe { str_arg(customer, "customer") }?;
+        let out = Out::new(list_out, "list_out")?;
+        let v = store.lock().profiles(customer)?;
+        write_opt(Some(out), &v[..], |v| {
+            Ok(licstore_profile_list {
+                items: list_of(v, licstore_profile::new)?,
+            })
+        })
+    })
+}
+
+/// Provisions `customer`'s Staged users: each profile, in name order, runs as a best-effort
+/// `assign` job over the Staged users its filter matches; then every Staged user that matched at
+/// least one profile and failed in none becomes Active. Writes up to `capacity` runs (one per
+/// profile, in order) to `runs` and the number of profiles to `*count_out` (which may exceed
+/// `capacity`: the later runs are then not written, but were made). `runs` may be NULL when
+/// `capacity` is 0; `count_out` may be NULL. Fails with `LICSTORE_NOT_FOUND` for an unknown
+/// customer.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `customer` is NULL or NUL-terminated; `runs` is NULL or
+/// points to `capacity` writable entries; `count_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profiles_apply(
+    store: *const licstore_store,
+    customer: *const c_char,
+    runs: *mut licstore_profile_run,
+    capacity: usize,
+    count_out: *mut usize,
+) -> licstore_result {
+    guard_online("licstore_profiles_apply", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let customer = unsafe { str_arg(customer, "customer") }?;
+        if capacity > 0 && runs.is_null() {
+            return Err(Error::invalid(
+                "argument runs",
+                "NULL",
+                format!("must not be a NULL pointer (capacity is {capacity})"),
+            ));
+        }
+        let count = Out::optional(count_out);
+        let outcomes = store.lock().apply_profiles(customer)?;
+        for (i, o) in outcomes.iter().take(capacity).enumerate() {
+            let r = licstore_profile_run {
+                job_id: o.job_id,
+                status: job_status_value(o.status),
+                ok: o.ok,
+                skipped: o.skipped,
+                failed: o.failed,
+            };
+            // SAFETY: `runs` has `capacity` writable entries and `i < capacity`.
+            unsafe { runs.add(i).write(r) };
+        }
+        write_val(count, outcomes.len());
+        Ok(())
+    })
+}
+
+/// Writes the number of profiles in the list to `*len_out`.
+///
+/// # Safety
+/// `list` is NULL or a live list; `len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_list_len(
+    list: *const licstore_profile_list,
+    len_out: *mut usize,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        list_len("licstore_profile_list_len", list, len_out, |l| {
+            l.items.len()
+        })
+    }
+}
+
+/// Writes the profile at 0-based `index` to `*value_out`: borrowed from the list, valid until the
+/// list is freed; do not free it. An index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `list` is NULL or a live list; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_list_get(
+    list: *const licstore_profile_list,
+    index: usize,
+    value_out: *mut *const licstore_profile,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        list_get("licstore_profile_list_get", list, index, value_out, |l| {
+            &l.items
+        })
+    }
+}
+
+/// Frees a profile list and every profile borrowed from it. NULL is a no-op.
+///
+/// # Safety
+/// `list` is NULL or a list the caller owns, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_list_free(list: *mut licstore_profile_list) {
+    // SAFETY: the caller's contract.
+    unsafe { free_raw(list) }
+}
+
+/// The profile's name. Writes it to `*value_out` (owned by the list).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_name(
+    value: *const licstore_profile,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe { get_text("licstore_profile_name", value, value_out, |h| Some(&h.name)) }
+}
+
+/// The filter's department, or NULL for any. Writes it to `*value_out` (owned by the list).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_department(
+    value: *const licstore_profile,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text("licstore_profile_department", value, value_out, |h| {
+            h.department.as_ref()
+        })
+    }
+}
+
+/// The filter's usage location, or NULL for any. Writes it to `*value_out` (owned by the list).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_usage_location(
+    value: *const licstore_profile,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text("licstore_profile_usage_location", value, value_out, |h| {
+            h.usage_location.as_ref()
+        })
+    }
+}
+
+/// The filter's UPN domain, or NULL for any. Writes it to `*value_out` (owned by the list).
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_domain(
+    value: *const licstore_profile,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_text("licstore_profile_domain", value, value_out, |h| {
+            h.domain.as_ref()
+        })
+    }
+}
+
+/// The number of SKUs the profile gives. Writes it to `*len_out`.
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_sku_count(
+    value: *const licstore_profile,
+    len_out: *mut usize,
+) -> licstore_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        list_len("licstore_profile_sku_count", value, len_out, |h| {
+            h.skus.len()
+        })
+    }
+}
+
+/// The GUID of the SKU at 0-based `index`. Writes it to `*value_out` (owned by the list). An
+/// index at or past the end is `LICSTORE_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `value` is NULL or a live `licstore_profile`; `value_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_profile_sku(
+    value: *const licstore_profile,
+    index: usize,
+    value_out: *mut *const c_char,
+) -> licstore_result {
+    guard_online("licstore_profile_sku", || {
+        // SAFETY: the caller's contract.
+        let h = unsafe { handle(value, "value") }?;
+        let out = Out::new(value_out, "value_out")?;
+        let s = h.skus.get(index).ok_or_else(|| {
+            Error::invalid(
+                "argument index",
+                index.to_string(),
+                format!("the profile has {} SKU(s)", h.skus.len()),
+            )
+        })?;
+        write_val(Some(out), s.as_ptr());
+        Ok(())
+    })
 }

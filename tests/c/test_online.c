@@ -1464,6 +1464,96 @@ static void test_sync_entries(void) {
   licstore_store_free(store);
 }
 
+static void test_profiles(void) {
+  licstore_store *store = fixture();
+  licstore_profile_list *list = NULL;
+  const licstore_profile *p = NULL;
+  licstore_subscriber *sub = NULL;
+  licstore_license_list *lic = NULL;
+  licstore_profile_run runs[2] = {{0, 99, 9, 9, 9}, {-5, 99, 9, 9, 9}};
+  const char *s = NULL;
+  const char *skus[] = {E3, BI};
+  const char *unknown[] = {"NO_SUCH_SKU"};
+  size_t n = 0, count = 42;
+  uint32_t e = 99;
+  int64_t audit;
+  licstore_new_subscriber staged[2] = {
+      {"Contoso", "New.Sales@Contoso.com", NULL, NULL, "Sales", NULL,
+       LICSTORE_SUBSCRIBER_STATUS_STAGED},
+      {"Contoso", "new.finance@contoso.com", NULL, NULL, "Finance", NULL,
+       LICSTORE_SUBSCRIBER_STATUS_STAGED},
+  };
+
+  CHECK_OK(licstore_subscribers_add_batch(store, staged, 2, NULL));
+  CHECK_OK(licstore_profiles_set(store, "Contoso", "Sales gets E3 and Power BI", "sales", NULL,
+                                 "", skus, 2));
+  CHECK_OK(licstore_profiles_list(store, "Contoso", &list));
+  CHECK_OK(licstore_profile_list_len(list, &n));
+  CHECK(n == 1);
+  CHECK_OK(licstore_profile_list_get(list, 0, &p));
+  CHECK_OK(licstore_profile_name(p, &s));
+  CHECK(STREQ(s, "Sales gets E3 and Power BI"));
+  CHECK_OK(licstore_profile_department(p, &s));
+  CHECK(STREQ(s, "sales"));
+  CHECK_OK(licstore_profile_usage_location(p, &s));
+  CHECK(s == NULL);
+  CHECK_OK(licstore_profile_domain(p, &s));
+  CHECK(s == NULL);
+  CHECK_OK(licstore_profile_sku_count(p, &n));
+  CHECK(n == 2);
+  CHECK_OK(licstore_profile_sku(p, 0, &s));
+  CHECK(STREQ(s, E3_GUID));
+  s = "untouched";
+  CHECK_RC(licstore_profile_sku(p, 2, &s), LICSTORE_INVALID_ARGUMENT);
+  CHECK(STREQ(s, "untouched"));
+  CHECK_RC(licstore_profile_list_get(list, 1, &p), LICSTORE_INVALID_ARGUMENT);
+  licstore_profile_list_free(list);
+  licstore_profile_list_free(NULL);
+
+  /* Refusals change nothing. */
+  audit = audit_rows(store);
+  CHECK_RC(licstore_profiles_set(store, "Contoso", "Bad", NULL, NULL, NULL, unknown, 1),
+           LICSTORE_SKU_NOT_FOUND);
+  CHECK_RC(licstore_profiles_set(store, "Contoso", "Empty", NULL, NULL, NULL, NULL, 0),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_profiles_set(store, "Contoso", "Country", NULL, "XX", NULL, skus, 2),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_profiles_set(store, "Nobody", "P", NULL, NULL, NULL, skus, 2),
+           LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_profiles_set(store, "Contoso", "P", NULL, NULL, NULL, NULL, 2),
+           LICSTORE_INVALID_ARGUMENT);
+  list = (licstore_profile_list *)1;
+  CHECK_RC(licstore_profiles_list(store, "Nobody", &list), LICSTORE_NOT_FOUND);
+  CHECK(list == (licstore_profile_list *)1);
+  CHECK_RC(licstore_profiles_apply(store, "Nobody", runs, 2, &count), LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_profiles_apply(store, "Contoso", NULL, 2, &count), LICSTORE_INVALID_ARGUMENT);
+  CHECK(count == 42 && runs[0].status == 99);
+  CHECK_NOTHING_WRITTEN(store, audit);
+
+  /* Apply: the Sales user gets both SKUs and becomes Active; Finance matched nothing. */
+  CHECK_OK(licstore_profiles_apply(store, "Contoso", runs, 2, &count));
+  CHECK(count == 1);
+  CHECK(runs[0].job_id > 0 && runs[0].status == LICSTORE_JOB_STATUS_FINISHED);
+  CHECK(runs[0].ok == 1 && runs[0].skipped == 0 && runs[0].failed == 0);
+  CHECK(runs[1].job_id == -5);
+  CHECK_OK(licstore_subscribers_get(store, "new.sales@contoso.com", &sub));
+  CHECK_OK(licstore_subscriber_status(sub, &e));
+  CHECK(e == LICSTORE_SUBSCRIBER_STATUS_ACTIVE);
+  licstore_subscriber_free(sub);
+  CHECK_OK(licstore_licenses_list(store, "new.sales@contoso.com", &lic));
+  CHECK_OK(licstore_license_list_len(lic, &n));
+  CHECK(n == 2);
+  licstore_license_list_free(lic);
+  CHECK_OK(licstore_subscribers_get(store, "new.finance@contoso.com", &sub));
+  CHECK_OK(licstore_subscriber_status(sub, &e));
+  CHECK(e == LICSTORE_SUBSCRIBER_STATUS_STAGED);
+  licstore_subscriber_free(sub);
+  /* Nothing left to provision: the run finds nobody; capacity 0 only counts. */
+  CHECK_OK(licstore_profiles_apply(store, "Contoso", NULL, 0, &count));
+  CHECK(count == 1);
+  licstore_store_free(store);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s", "/tmp/licstore-conl-XXXXXX");
   if (mkdtemp(dir) == NULL) {
@@ -1483,6 +1573,7 @@ int main(void) {
   test_catalog();
   test_add_batch();
   test_sync_entries();
+  test_profiles();
   if (rmdir(dir) != 0) {
     fprintf(stderr, "FAIL: files left in %s\n", dir);
     failed++;

@@ -192,6 +192,49 @@ pub(crate) unsafe fn free_raw<T>(p: *mut T) {
     }
 }
 
+/// An array of `count` strings; NULL is allowed only when `count` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `count` pointers, each NULL or NUL-terminated.
+pub(crate) unsafe fn str_array<'a>(
+    p: *const *const c_char,
+    count: usize,
+    arg: &str,
+) -> Result<Vec<&'a str>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() {
+        return Err(Error::invalid(
+            format!("argument {arg}"),
+            "NULL",
+            format!("must not be a NULL pointer (count is {count})"),
+        ));
+    }
+    // SAFETY: non-NULL with `count` elements per the caller's contract.
+    let items = unsafe { std::slice::from_raw_parts(p, count) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each element per the caller's contract.
+        .map(|(i, s)| unsafe { str_arg(*s, &format!("{arg}[{i}]")) })
+        .collect()
+}
+
+/// Builds a handle and writes it to an optional output.
+pub(crate) fn write_opt<T: ?Sized, H>(
+    out: Option<Out<*mut H>>,
+    v: &T,
+    make: impl FnOnce(&T) -> Result<H>,
+) -> Result<()> {
+    if let Some(out) = out {
+        let h = into_raw(make(v)?);
+        // SAFETY: checked non-NULL; writable per the caller's contract.
+        unsafe { out.write(h) };
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,8 @@ use licstore::{
 };
 
 use crate::boundary::{
-    c_string, free_raw, guard, handle, handle_mut, into_raw, opt_str_arg, path_arg, str_arg, Out,
+    c_string, free_raw, guard, handle, handle_mut, into_raw, opt_str_arg, path_arg, str_arg,
+    str_array, write_opt, Out,
 };
 use crate::error::{licstore_last_error_code, licstore_result};
 use crate::handles::{get_opt_int, get_text, get_value, list_get, list_len};
@@ -285,45 +286,6 @@ unsafe fn opt_text(p: *const c_char, arg: &str) -> Result<Option<String>> {
     Ok(unsafe { opt_str_arg(p, arg) }?
         .filter(|s| !s.is_empty())
         .map(String::from))
-}
-
-/// An array of `count` strings; NULL is allowed only when `count` is 0.
-///
-/// # Safety
-/// `p` is NULL or points to `count` pointers, each NULL or NUL-terminated.
-unsafe fn str_array<'a>(p: *const *const c_char, count: usize, arg: &str) -> Result<Vec<&'a str>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if p.is_null() {
-        return Err(Error::invalid(
-            format!("argument {arg}"),
-            "NULL",
-            format!("must not be a NULL pointer (count is {count})"),
-        ));
-    }
-    // SAFETY: non-NULL with `count` elements per the caller's contract.
-    let items = unsafe { std::slice::from_raw_parts(p, count) };
-    items
-        .iter()
-        .enumerate()
-        // SAFETY: each element per the caller's contract.
-        .map(|(i, s)| unsafe { str_arg(*s, &format!("{arg}[{i}]")) })
-        .collect()
-}
-
-/// Builds a handle and writes it to an optional output.
-fn write_opt<T: ?Sized, H>(
-    out: Option<Out<*mut H>>,
-    v: &T,
-    make: impl FnOnce(&T) -> Result<H>,
-) -> Result<()> {
-    if let Some(out) = out {
-        let h = into_raw(make(v)?);
-        // SAFETY: checked non-NULL; writable per the caller's contract.
-        unsafe { out.write(h) };
-    }
-    Ok(())
 }
 
 fn write_val<T>(out: Option<Out<T>>, v: T) {

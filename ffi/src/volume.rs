@@ -20,7 +20,7 @@ use licstore::{
     NewReservation, NewSaBenefit, ReservationHistory, Result, SummaryQuery, VlscExportOptions,
 };
 
-use crate::boundary::{guard, handle, into_raw, opt_str_arg, path_arg, str_arg, Out};
+use crate::boundary::{guard, handle, opt_str_arg, path_arg, str_arg, str_array, write_opt, Out};
 use crate::error::licstore_result;
 use crate::handles::enum_arg;
 use crate::io::{import_mode, licstore_import_report, write_atomically};
@@ -56,45 +56,6 @@ unsafe fn opt_date(p: *const c_char, arg: &str) -> Result<Option<NaiveDate>> {
     // SAFETY: forwarded contract.
     let s = unsafe { opt_text(p, arg) }?;
     validate::optional(s.as_deref(), |v| validate::date(arg, v))
-}
-
-/// An array of `count` strings; NULL is allowed only when `count` is 0.
-///
-/// # Safety
-/// `p` is NULL or points to `count` pointers, each NULL or NUL-terminated.
-unsafe fn str_array<'a>(p: *const *const c_char, count: usize, arg: &str) -> Result<Vec<&'a str>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if p.is_null() {
-        return Err(Error::invalid(
-            format!("argument {arg}"),
-            "NULL",
-            format!("must not be a NULL pointer (count is {count})"),
-        ));
-    }
-    // SAFETY: non-NULL with `count` elements per the caller's contract.
-    let items = unsafe { std::slice::from_raw_parts(p, count) };
-    items
-        .iter()
-        .enumerate()
-        // SAFETY: each element per the caller's contract.
-        .map(|(i, s)| unsafe { str_arg(*s, &format!("{arg}[{i}]")) })
-        .collect()
-}
-
-/// Builds the handle and writes it to an optional output.
-fn write_opt<T: ?Sized, H>(
-    out: Option<Out<*mut H>>,
-    v: &T,
-    make: impl FnOnce(&T) -> Result<H>,
-) -> Result<()> {
-    if let Some(out) = out {
-        let h = into_raw(make(v)?);
-        // SAFETY: checked non-NULL; writable per the caller's contract.
-        unsafe { out.write(h) };
-    }
-    Ok(())
 }
 
 /// Builds the handle and writes it to a required output.

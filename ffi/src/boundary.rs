@@ -235,6 +235,44 @@ pub(crate) fn write_opt<T: ?Sized, H>(
     Ok(())
 }
 
+/// Refuses a caller buffer smaller than `min` (named `min_name` in the message), before any
+/// work is done, so that a too-small buffer never costs an audited action.
+pub(crate) fn check_buffer_size(buffer_size: usize, min: usize, min_name: &str) -> Result<()> {
+    if buffer_size < min {
+        return Err(Error::invalid(
+            "argument buffer_size",
+            buffer_size.to_string(),
+            format!("must be at least {min_name} ({min})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Copies `text` and a terminating NUL into the caller's buffer of `buffer_size` bytes.
+pub(crate) fn write_c_buffer(
+    out: Out<c_char>,
+    buffer_size: usize,
+    text: &str,
+    what: &str,
+    size_name: &str,
+) -> Result<()> {
+    let bytes = text.as_bytes();
+    if bytes.len() >= buffer_size || bytes.contains(&0) {
+        return Err(Error::Internal(format!(
+            "{what} of {} bytes does not fit {size_name}",
+            bytes.len()
+        )));
+    }
+    let dst = out.into_ptr();
+    // SAFETY: `dst` is writable for `buffer_size` bytes (the caller's contract) and
+    // `bytes.len() + 1 <= buffer_size`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), dst, bytes.len());
+        dst.add(bytes.len()).write(0);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

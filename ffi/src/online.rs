@@ -27,8 +27,8 @@ use licstore::{
 };
 
 use crate::boundary::{
-    c_string, free_raw, guard, handle, handle_mut, into_raw, opt_str_arg, path_arg, str_arg,
-    str_array, write_opt, Out,
+    c_string, check_buffer_size, free_raw, guard, handle, handle_mut, into_raw, opt_str_arg,
+    path_arg, str_arg, str_array, write_c_buffer, write_opt, Out,
 };
 use crate::error::{licstore_last_error_code, licstore_result};
 use crate::handles::{get_opt_int, get_text, get_value, list_get, list_len};
@@ -1838,31 +1838,19 @@ pub unsafe extern "C" fn licstore_numbers_assign(
         let upn = unsafe { str_arg(user_principal_name, "user_principal_name") }?;
         let number = unsafe { opt_text(number, "number") }?;
         let out = Out::new(buffer, "buffer")?;
-        if buffer_size < LICSTORE_NUMBER_BUFFER_SIZE {
-            return Err(Error::invalid(
-                "argument buffer_size",
-                buffer_size.to_string(),
-                format!(
-                    "must be at least LICSTORE_NUMBER_BUFFER_SIZE ({LICSTORE_NUMBER_BUFFER_SIZE})"
-                ),
-            ));
-        }
+        check_buffer_size(
+            buffer_size,
+            LICSTORE_NUMBER_BUFFER_SIZE,
+            "LICSTORE_NUMBER_BUFFER_SIZE",
+        )?;
         let n = store.lock().assign_number(upn, number.as_deref())?;
-        let bytes = n.as_bytes();
-        if bytes.len() >= buffer_size || bytes.contains(&0) {
-            return Err(Error::Internal(format!(
-                "a phone number of {} bytes does not fit LICSTORE_NUMBER_BUFFER_SIZE",
-                bytes.len()
-            )));
-        }
-        let dst = out.into_ptr();
-        // SAFETY: `dst` is writable for `buffer_size` bytes (the contract) and
-        // `bytes.len() + 1 <= buffer_size`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), dst, bytes.len());
-            dst.add(bytes.len()).write(0);
-        }
-        Ok(())
+        write_c_buffer(
+            out,
+            buffer_size,
+            &n,
+            "a phone number",
+            "LICSTORE_NUMBER_BUFFER_SIZE",
+        )
     })
 }
 

@@ -20,7 +20,10 @@ use licstore::{
     NewReservation, NewSaBenefit, ReservationHistory, Result, SummaryQuery, VlscExportOptions,
 };
 
-use crate::boundary::{guard, handle, opt_str_arg, path_arg, str_arg, str_array, write_opt, Out};
+use crate::boundary::{
+    check_buffer_size, guard, handle, opt_str_arg, path_arg, str_arg, str_array, write_c_buffer,
+    write_opt, Out,
+};
 use crate::error::licstore_result;
 use crate::handles::enum_arg;
 use crate::io::{import_mode, licstore_import_report, write_atomically};
@@ -567,29 +570,19 @@ pub unsafe extern "C" fn licstore_product_keys_reveal(
         let store = unsafe { handle(store, "store") }?;
         let reason = unsafe { opt_str_arg(reason, "reason") }?.unwrap_or("");
         let out = Out::new(buffer, "buffer")?;
-        if buffer_size < LICSTORE_KEY_BUFFER_SIZE {
-            return Err(Error::invalid(
-                "argument buffer_size",
-                buffer_size.to_string(),
-                format!("must be at least LICSTORE_KEY_BUFFER_SIZE ({LICSTORE_KEY_BUFFER_SIZE})"),
-            ));
-        }
+        check_buffer_size(
+            buffer_size,
+            LICSTORE_KEY_BUFFER_SIZE,
+            "LICSTORE_KEY_BUFFER_SIZE",
+        )?;
         let key = store.lock().reveal_key(key_id, reason)?;
-        let bytes = key.as_bytes();
-        if bytes.len() >= buffer_size || bytes.contains(&0) {
-            return Err(Error::Internal(format!(
-                "a revealed key of {} bytes does not fit LICSTORE_KEY_BUFFER_SIZE",
-                bytes.len()
-            )));
-        }
-        let dst = out.into_ptr();
-        // SAFETY: `dst` is writable for `buffer_size` bytes (the contract) and
-        // `bytes.len() + 1 <= buffer_size`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), dst, bytes.len());
-            dst.add(bytes.len()).write(0);
-        }
-        Ok(())
+        write_c_buffer(
+            out,
+            buffer_size,
+            &key,
+            "a revealed key",
+            "LICSTORE_KEY_BUFFER_SIZE",
+        )
     })
 }
 

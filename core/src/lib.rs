@@ -38,9 +38,9 @@ pub use io::vlsc_keys::VlscExportOptions;
 pub use io::{Format, ImportMode, ImportOptions, ImportReport, Progress};
 pub use online::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, CatalogReport,
-    CatalogSku, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobStatus, NewSku, NewSubscriber,
-    Profile, ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter, SubscriberStatus,
-    SubscriberUpdate, Targets, Units,
+    CatalogSku, Expiring, HeldBy, ItemOutcome, ItemResult, Job, JobProgress, JobStatus, NewSku,
+    NewSubscriber, Profile, ReplaceFrom, Sku, SkuPreview, SkuRule, Subscriber, SubscriberFilter,
+    SubscriberStatus, SubscriberUpdate, Targets, Units,
 };
 pub use query::{
     InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, RowSink, Value, ValueRef,

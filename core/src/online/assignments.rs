@@ -18,6 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::ops::ControlFlow;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -278,6 +279,35 @@ pub struct Job {
     pub skipped: u64,
     /// Items failed.
     pub failed: u64,
+}
+
+/// Progress of a bulk run, for progress bars: target users handled so far, of all targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct JobProgress {
+    /// Target users handled so far.
+    pub done: u64,
+    /// Target users of the run.
+    pub total: u64,
+}
+
+impl JobProgress {
+    /// How many users are written between two progress reports.
+    pub const EVERY: usize = 1024;
+}
+
+/// Calls a progress callback; `Break` becomes [`Error::Interrupted`] (the caller's transaction
+/// then rolls back).
+fn report(
+    progress: &mut dyn FnMut(JobProgress) -> ControlFlow<()>,
+    done: u64,
+    total: u64,
+) -> Result<()> {
+    match progress(JobProgress { done, total }) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(Error::Interrupted(format!(
+            "the bulk run was cancelled after {done} of {total} users; nothing was written"
+        ))),
+    }
 }
 
 /// What an applied run did.
@@ -1349,10 +1379,28 @@ impl Store {
     /// Runs a bulk request as a job. Atomic: any failing user refuses the run
     /// ([`Error::BulkOperationFailed`], recorded as a `Failed` job). Best effort: applies the rest.
     pub fn run_bulk(&mut self, req: &BulkRequest) -> Result<BulkOutcome> {
-        self.run_bulk_impl(req, None)
+        self.run_bulk_impl(req, None, &mut |_| ControlFlow::Continue(()))
     }
 
-    fn run_bulk_impl(&mut self, req: &BulkRequest, rerun_of: Option<i64>) -> Result<BulkOutcome> {
+    /// [`Store::run_bulk`] with progress: `progress` is called with the target users handled so
+    /// far (once with `done = 0` when the targets are known, every
+    /// [`JobProgress::EVERY`] users while the changes are written, and once at the end).
+    /// Returning `ControlFlow::Break(())` cancels the run: it fails with [`Error::Interrupted`],
+    /// the transaction is rolled back and nothing is written (no job either).
+    pub fn run_bulk_with_progress(
+        &mut self,
+        req: &BulkRequest,
+        progress: &mut dyn FnMut(JobProgress) -> ControlFlow<()>,
+    ) -> Result<BulkOutcome> {
+        self.run_bulk_impl(req, None, progress)
+    }
+
+    fn run_bulk_impl(
+        &mut self,
+        req: &BulkRequest,
+        rerun_of: Option<i64>,
+        progress: &mut dyn FnMut(JobProgress) -> ControlFlow<()>,
+    ) -> Result<BulkOutcome> {
         let parameters = serde_json::to_string(req)?;
         let res = self.write(|ctx| {
             let mut st = load_state(ctx.tx, &req.customer, Scope::Customer)?;
@@ -1362,6 +1410,8 @@ impl Store {
             }
             let (targets, sources) = resolve_targets(ctx.tx, &st, &req.targets)?;
             st.sources = sources;
+            let total = targets.len() as u64;
+            report(progress, 0, total)?;
             let (steps, items) = run_eval(&mut st, &r, &targets);
             let c = counts(&items);
             if c.2 > 0 && req.mode == BulkMode::Atomic {
@@ -1376,7 +1426,16 @@ impl Store {
                 rerun_of,
             )?;
             let mut w = Writer::new(ctx, Some(job), op_kind(&req.op), false);
-            for s in &steps {
+            // Steps come in target order, one per `Ok` item: the item's position is the progress.
+            let positions = items
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| it.outcome == ItemOutcome::Ok)
+                .map(|(n, _)| n as u64);
+            for (k, (s, done)) in steps.iter().zip(positions).enumerate() {
+                if k > 0 && k % JobProgress::EVERY == 0 {
+                    report(progress, done, total)?;
+                }
                 w.apply(&st, &r, s)?;
             }
             w.finish()?;
@@ -1391,6 +1450,7 @@ impl Store {
                 JobStatus::Finished
             };
             finish_job(ctx, job, status, c)?;
+            report(progress, total, total)?;
             Ok(Ok(BulkOutcome {
                 job_id: job,
                 status,
@@ -1464,7 +1524,7 @@ impl Store {
             .query_map([job_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         req.targets = Targets::Users(upns);
-        self.run_bulk_impl(&req, Some(job_id))
+        self.run_bulk_impl(&req, Some(job_id), &mut |_| ControlFlow::Continue(()))
     }
 
     /// A job with its item counts.
@@ -1997,5 +2057,114 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+    use crate::customers::NewCustomer;
+    use crate::online::{NewSku, NewSubscriber, Units};
+
+    /// Contoso (US) with 3,000 users and E3 with 5,000 seats.
+    fn store() -> Result<Store> {
+        let mut s = Store::open_in_memory()?;
+        s.add_customer(&NewCustomer {
+            default_usage_location: Some("US".into()),
+            ..NewCustomer::named("Contoso")
+        })?;
+        s.set_sku(&NewSku {
+            customer: "Contoso".into(),
+            sku: "ENTERPRISEPACK".into(),
+            units: Units {
+                enabled: 5000,
+                ..Units::default()
+            },
+            ..NewSku::default()
+        })?;
+        let subs: Vec<NewSubscriber> = (0..3000)
+            .map(|i| NewSubscriber {
+                customer: "Contoso".into(),
+                user_principal_name: format!("u{i}@contoso.com"),
+                ..NewSubscriber::default()
+            })
+            .collect();
+        s.add_subscribers(&subs)?;
+        Ok(s)
+    }
+
+    fn everyone() -> BulkRequest {
+        BulkRequest {
+            customer: "Contoso".into(),
+            targets: Targets::Filter(SubscriberFilter::default()),
+            op: BulkOp::Assign {
+                skus: vec!["ENTERPRISEPACK".into()],
+                options: AssignOptions::default(),
+            },
+            mode: BulkMode::Atomic,
+        }
+    }
+
+    #[test]
+    fn progress_counts_up_to_the_targets() -> Result<()> {
+        let mut s = store()?;
+        let mut seen = Vec::new();
+        let o = s.run_bulk_with_progress(&everyone(), &mut |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        })?;
+        assert_eq!(o.ok, 3000);
+        assert_eq!(
+            seen.first(),
+            Some(&JobProgress {
+                done: 0,
+                total: 3000
+            })
+        );
+        assert_eq!(
+            seen.last(),
+            Some(&JobProgress {
+                done: 3000,
+                total: 3000
+            })
+        );
+        // 0, every 1,024 users written (1024 and 2048), and the end.
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0].done < w[1].done), "{seen:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn break_cancels_and_writes_nothing() -> Result<()> {
+        let mut s = store()?;
+        let jobs_before: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM job", [], |r| r.get(0))?;
+        let audit_before = s.audit_entries(None)?.len();
+        let mut calls = 0;
+        let e = s
+            .run_bulk_with_progress(&everyone(), &mut |p| {
+                calls += 1;
+                if p.done > 0 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Interrupted, "{e}");
+        assert_eq!(calls, 2);
+        assert!(e.to_string().contains("nothing was written"), "{e}");
+        let held: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))?;
+        let jobs: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM job", [], |r| r.get(0))?;
+        assert_eq!((held, jobs), (0, jobs_before));
+        assert_eq!(s.audit_entries(None)?.len(), audit_before);
+        // The same request runs to the end afterwards.
+        assert_eq!(s.run_bulk(&everyone())?.ok, 3000);
+        Ok(())
     }
 }

@@ -20,8 +20,8 @@ use crate::validate;
 
 pub use assignments::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, Expiring, HeldBy,
-    ItemOutcome, ItemResult, Job, JobStatus, Profile, ReplaceFrom, SkuPreview, SubscriberFilter,
-    Targets, VOICE_PLAN,
+    ItemOutcome, ItemResult, Job, JobProgress, JobStatus, Profile, ReplaceFrom, SkuPreview,
+    SubscriberFilter, Targets, VOICE_PLAN,
 };
 
 // ---------------------------------------------------------------------------------------------

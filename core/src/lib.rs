@@ -32,6 +32,7 @@ pub mod volume;
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};
+pub use io::entity::Entity;
 pub use io::graph_skus::{SkuChange, SkuChangeKind};
 pub use io::m365_users::{UserChange, UserChangeKind, UserSyncDiff};
 pub use io::vlsc_keys::VlscExportOptions;

@@ -209,6 +209,7 @@ pub fn import_with(
         if show_progress {
             eprint!("\rimporting {name}: {} rows read", p.rows);
         }
+        std::ops::ControlFlow::Continue(())
     };
     let mut opts = ImportOptions::new(name.clone());
     opts.delimiter = if tsv { b'\t' } else { b',' };

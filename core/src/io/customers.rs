@@ -5,10 +5,10 @@
 use std::io::{Read, Write};
 
 use super::{
-    conclude, row_error, Column, Format, ImportOptions, ImportReport, Progress, Records, Rejects,
+    row_error, run_import, Column, Format, ImportOptions, ImportReport, Records, RowOutcome,
 };
 use crate::customers::{self, CustomerFields, NewCustomer};
-use crate::error::Result;
+use crate::error::{Result, RowError};
 use crate::query::Params;
 use crate::store::Store;
 
@@ -36,108 +36,62 @@ impl Store {
     pub fn import_customers(
         &mut self,
         input: impl Read,
-        mut opts: ImportOptions<'_>,
+        opts: ImportOptions<'_>,
     ) -> Result<ImportReport> {
-        let (mut records, header) = Records::open(input, &opts.file_name, opts.delimiter, SPEC)?;
-        let mode = opts.mode;
-        let rejects_out = opts.rejects.take();
-        let mut progress = opts.progress.take();
-        self.write(|ctx| {
-            let mut report = ImportReport::default();
-            let mut rejects = Rejects::new(rejects_out);
-            while let Some(next) = records.next()? {
-                report.rows += 1;
-                let rec = match next {
-                    Ok(r) => r,
-                    Err(e) => {
-                        rejects.add(&header, vec![], e)?;
-                        continue;
+        let (records, header) = Records::open(input, &opts.file_name, opts.delimiter, SPEC)?;
+        run_import(self, records, header, opts, None, |ctx, header, rec| {
+            let name = rec.require(header, SPEC, 0)?;
+            let existing = customers::find(ctx.tx, name).map_err(|e| row_error(rec, "name", e))?;
+            let keep = |ci: usize, current: Option<&String>| -> std::result::Result<_, RowError> {
+                if header.pos[ci].is_some() {
+                    Ok(rec.get(header, SPEC, ci)?.map(String::from))
+                } else {
+                    Ok(current.cloned())
+                }
+            };
+            // The key matches without regard to case; an import never renames (the stored
+            // spelling stays), renaming is `update_customer`'s job.
+            let spec = NewCustomer {
+                name: existing
+                    .as_ref()
+                    .map_or_else(|| name.to_string(), |c| c.name.clone()),
+                tenant_domain: keep(1, existing.as_ref().and_then(|c| c.tenant_domain.as_ref()))?,
+                default_usage_location: keep(
+                    2,
+                    existing
+                        .as_ref()
+                        .and_then(|c| c.default_usage_location.as_ref()),
+                )?,
+            };
+            let fields = CustomerFields::validate(&spec).map_err(|e| {
+                let col = match &e {
+                    crate::Error::InvalidArgument { what, .. } if what.contains("domain") => {
+                        "tenant_domain"
                     }
+                    crate::Error::InvalidArgument { what, .. }
+                        if what.contains("usage location") =>
+                    {
+                        "default_usage_location"
+                    }
+                    _ => "name",
                 };
-                let outcome = (|| {
-                    let name = rec.require(&header, SPEC, 0)?;
-                    let existing =
-                        customers::find(ctx.tx, name).map_err(|e| row_error(&rec, "name", e))?;
-                    let keep = |ci: usize,
-                                current: Option<&String>|
-                     -> std::result::Result<Option<String>, _> {
-                        if header.pos[ci].is_some() {
-                            Ok(rec.get(&header, SPEC, ci)?.map(String::from))
-                        } else {
-                            Ok(current.cloned())
-                        }
-                    };
-                    // The key matches without regard to case; an import never renames (the stored
-                    // spelling stays), renaming is `update_customer`'s job.
-                    let spec = NewCustomer {
-                        name: existing
-                            .as_ref()
-                            .map_or_else(|| name.to_string(), |c| c.name.clone()),
-                        tenant_domain: keep(
-                            1,
-                            existing.as_ref().and_then(|c| c.tenant_domain.as_ref()),
-                        )?,
-                        default_usage_location: keep(
-                            2,
-                            existing
-                                .as_ref()
-                                .and_then(|c| c.default_usage_location.as_ref()),
-                        )?,
-                    };
-                    let fields = CustomerFields::validate(&spec).map_err(|e| {
-                        let col = match &e {
-                            crate::Error::InvalidArgument { what, .. }
-                                if what.contains("domain") =>
-                            {
-                                "tenant_domain"
-                            }
-                            crate::Error::InvalidArgument { what, .. }
-                                if what.contains("usage location") =>
-                            {
-                                "default_usage_location"
-                            }
-                            _ => "name",
-                        };
-                        row_error(&rec, col, e)
-                    })?;
-                    match existing {
-                        None => {
-                            customers::insert(ctx, &fields)
-                                .map_err(|e| row_error(&rec, "name", e))?;
-                            Ok(0)
-                        }
-                        Some(before) => {
-                            let (_, changed) = customers::apply(ctx, &before, &fields)
-                                .map_err(|e| row_error(&rec, "tenant_domain", e))?;
-                            Ok(if changed { 1 } else { 2 })
-                        }
-                    }
-                })();
-                match outcome {
-                    Ok(0) => report.inserted += 1,
-                    Ok(1) => report.updated += 1,
-                    Ok(_) => report.unchanged += 1,
-                    Err(e) => {
-                        let fields = rec.fields();
-                        rejects.add(&header, fields, e)?;
-                    }
+                row_error(rec, col, e)
+            })?;
+            match existing {
+                None => {
+                    customers::insert(ctx, &fields).map_err(|e| row_error(rec, "name", e))?;
+                    Ok(RowOutcome::Inserted)
                 }
-                if report.rows % 4096 == 0 {
-                    if let Some(p) = progress.as_mut() {
-                        p(Progress {
-                            rows: report.rows,
-                            bytes: records.bytes(),
-                        });
-                    }
+                Some(before) => {
+                    let (_, changed) = customers::apply(ctx, &before, &fields)
+                        .map_err(|e| row_error(rec, "tenant_domain", e))?;
+                    Ok(if changed {
+                        RowOutcome::Updated
+                    } else {
+                        RowOutcome::Unchanged
+                    })
                 }
             }
-            if let Some(p) = progress.as_mut() {
-                p(Progress {
-                    rows: report.rows,
-                    bytes: records.bytes(),
-                });
-            }
-            conclude(mode, rejects, report)
         })
     }
 

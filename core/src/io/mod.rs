@@ -11,18 +11,20 @@
 //! exactly what a user can query.
 
 pub mod customers;
+pub mod entity;
 pub mod graph_skus;
 pub mod m365_users;
 pub mod ms_catalog;
 pub mod vlsc_keys;
 
 use std::io::{Read, Write};
+use std::ops::ControlFlow;
 
 use serde::Serialize;
 
 use crate::error::{CsvErrors, Error, Result, RowError};
 use crate::query::{Params, QueryOptions, RowSink, ValueRef};
-use crate::store::Store;
+use crate::store::{Store, WriteCtx};
 
 /// What an import does with rejected rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,14 +36,20 @@ pub enum ImportMode {
     SkipInvalid,
 }
 
-/// Progress of a long import, reported every few thousand rows and at the end.
+/// Progress of a long import, reported every [`PROGRESS_EVERY`] rows and once at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     /// Rows read so far.
     pub rows: u64,
     /// Bytes read so far.
     pub bytes: u64,
+    /// The input's size, when known ([`ImportOptions::total_bytes`]): `bytes / total_bytes` is
+    /// the fraction done.
+    pub total_bytes: Option<u64>,
 }
+
+/// How many rows an import reads between two progress calls.
+pub const PROGRESS_EVERY: u64 = 4096;
 
 /// Options of an import.
 pub struct ImportOptions<'a> {
@@ -54,8 +62,12 @@ pub struct ImportOptions<'a> {
     /// Where rejected rows go, as CSV (their original fields plus `error_line`, `error_column`,
     /// `error_reason`), ready to be fixed and imported again.
     pub rejects: Option<&'a mut dyn Write>,
-    /// Called with progress.
-    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+    /// Called with progress every [`PROGRESS_EVERY`] rows and at the end. Returning
+    /// `ControlFlow::Break(())` cancels the import: it fails with [`Error::Interrupted`] and the
+    /// store is unchanged (how Ctrl-C reaches an import from the CLI, Python or C).
+    pub progress: Option<&'a mut dyn FnMut(Progress) -> ControlFlow<()>>,
+    /// The input's size in bytes, when known (a file's length), passed on in [`Progress`].
+    pub total_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for ImportOptions<'_> {
@@ -77,6 +89,7 @@ impl<'a> ImportOptions<'a> {
             delimiter: b',',
             rejects: None,
             progress: None,
+            total_bytes: None,
         }
     }
 }
@@ -430,6 +443,123 @@ pub(crate) fn conclude(
     report.rejected = count;
     report.errors = errors;
     Ok(report)
+}
+
+/// What one imported row did to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowOutcome {
+    /// A new entity.
+    Inserted,
+    /// An existing entity changed.
+    Updated,
+    /// The row equals what the store holds.
+    Unchanged,
+}
+
+/// Why a row was not applied: the row is bad (reported, the import goes on), or the store failed
+/// (the import stops and rolls back).
+#[derive(Debug)]
+pub(crate) enum RowFail {
+    /// A rejected row.
+    Reject(RowError),
+    /// An error that is not about the row (I/O, SQLite, an interrupted transaction).
+    Fatal(Error),
+}
+
+impl From<RowError> for RowFail {
+    fn from(e: RowError) -> RowFail {
+        RowFail::Reject(e)
+    }
+}
+
+impl From<Error> for RowFail {
+    fn from(e: Error) -> RowFail {
+        RowFail::Fatal(e)
+    }
+}
+
+impl From<rusqlite::Error> for RowFail {
+    fn from(e: rusqlite::Error) -> RowFail {
+        RowFail::Fatal(e.into())
+    }
+}
+
+/// What a row handler returns.
+pub(crate) type RowResult = std::result::Result<RowOutcome, RowFail>;
+
+/// Rewrites a rejected row's fields and error before they are reported (e.g. to mask secrets).
+pub(crate) type Redact<'r> = &'r dyn Fn(&Header, &mut Vec<String>, &mut RowError);
+
+/// Runs an import: one IMMEDIATE transaction, each record handed to `row`, rejected rows
+/// collected (and written to the rejects file), progress reported every [`PROGRESS_EVERY`] rows
+/// and at the end (a `Break` from the callback stops the import with [`Error::Interrupted`]), and
+/// the end decided by the mode: in all-or-nothing mode any rejected row rolls everything back.
+/// Every canonical import goes through here, so no import writes its own loop.
+pub(crate) fn run_import<R: Read>(
+    store: &mut Store,
+    mut records: Records<R>,
+    header: Header,
+    mut opts: ImportOptions<'_>,
+    redact: Option<Redact<'_>>,
+    mut row: impl FnMut(&WriteCtx<'_>, &Header, &Record<'_>) -> RowResult,
+) -> Result<ImportReport> {
+    let mode = opts.mode;
+    let total_bytes = opts.total_bytes;
+    let rejects_out = opts.rejects.take();
+    let mut progress = opts.progress.take();
+    store.write(|ctx| {
+        let mut report = ImportReport::default();
+        let mut rejects = Rejects::new(rejects_out);
+        let mut tell = |rows: u64, bytes: u64| -> Result<()> {
+            if let Some(p) = progress.as_mut() {
+                if p(Progress {
+                    rows,
+                    bytes,
+                    total_bytes,
+                })
+                .is_break()
+                {
+                    return Err(Error::Interrupted(format!(
+                        "import interrupted after {rows} rows; nothing was written"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        while let Some(next) = records.next()? {
+            report.rows += 1;
+            let failed = match next {
+                Err(e) => Some((Vec::new(), e)),
+                Ok(rec) => match row(ctx, &header, &rec) {
+                    Ok(RowOutcome::Inserted) => {
+                        report.inserted += 1;
+                        None
+                    }
+                    Ok(RowOutcome::Updated) => {
+                        report.updated += 1;
+                        None
+                    }
+                    Ok(RowOutcome::Unchanged) => {
+                        report.unchanged += 1;
+                        None
+                    }
+                    Err(RowFail::Reject(e)) => Some((rec.fields(), e)),
+                    Err(RowFail::Fatal(e)) => return Err(e),
+                },
+            };
+            if let Some((mut fields, mut e)) = failed {
+                if let Some(r) = redact {
+                    r(&header, &mut fields, &mut e);
+                }
+                rejects.add(&header, fields, e)?;
+            }
+            if report.rows % PROGRESS_EVERY == 0 {
+                tell(report.rows, records.bytes())?;
+            }
+        }
+        tell(report.rows, records.bytes())?;
+        conclude(mode, rejects, report)
+    })
 }
 
 /// An output format for exports.

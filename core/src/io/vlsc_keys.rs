@@ -16,7 +16,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use rusqlite::params;
 
-use super::{conclude, row_error, Column, ImportOptions, ImportReport, Progress, Records, Rejects};
+use super::{
+    row_error, run_import, Column, Header, ImportOptions, ImportReport, Records, RowFail,
+    RowOutcome,
+};
 use crate::customers::{self, CustomerFields, NewCustomer};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -124,7 +127,7 @@ impl Store {
     pub fn import_vlsc_keys(
         &mut self,
         input: impl Read,
-        mut opts: ImportOptions<'_>,
+        opts: ImportOptions<'_>,
     ) -> Result<ImportReport> {
         let mut input = BufReader::new(input);
         let head = input.fill_buf().map_err(|e| Error::Io {
@@ -137,7 +140,7 @@ impl Store {
         } else {
             b','
         };
-        let (mut records, header) = Records::open(input, &opts.file_name, delimiter, SPEC)?;
+        let (records, header) = Records::open(input, &opts.file_name, delimiter, SPEC)?;
         let lid_col = match (header.pos[LID], header.pos[LICENSE_ID]) {
             (Some(_), None) => LID,
             (None, Some(_)) => LICENSE_ID,
@@ -160,155 +163,125 @@ impl Store {
                 }))
             }
         };
-        let mode = opts.mode;
-        let rejects_out = opts.rejects.take();
-        let mut progress = opts.progress.take();
-        self.write(|ctx| {
-            let mut report = ImportReport::default();
-            let mut rejects = Rejects::new(rejects_out);
-            while let Some(next) = records.next()? {
-                report.rows += 1;
-                let rec = match next {
-                    Ok(r) => r,
-                    Err(e) => {
-                        rejects.add(&header, vec![], e)?;
-                        continue;
+        // Never echo a full key into errors or the rejects file.
+        let redact = |header: &Header, fields: &mut Vec<String>, e: &mut crate::error::RowError| {
+            if let Some(p) = header.pos[KEY] {
+                if let Some(f) = fields.get_mut(p) {
+                    *f = crate::volume::keys::mask_any(f);
+                }
+            }
+            if e.column.as_deref() == Some("Product Key") {
+                e.value = e.value.as_deref().map(crate::volume::keys::mask_any);
+            }
+        };
+        run_import(
+            self,
+            records,
+            header,
+            opts,
+            Some(&redact),
+            |ctx, header, rec| {
+                let lid_name = SPEC[lid_col].name;
+                let number = rec.require(header, SPEC, lid_col)?;
+                let org = rec.require(header, SPEC, ORG)?;
+                let parent = rec.get(header, SPEC, PARENT)?;
+                let product = rec.require(header, SPEC, PRODUCT)?;
+                let raw_key = rec.require(header, SPEC, KEY)?;
+                let key = normalize_key(raw_key).map_err(|e| row_error(rec, "Product Key", e))?;
+                let key_type = parse_type(rec.require(header, SPEC, TYPE)?)
+                    .map_err(|e| row_error(rec, "Type", e))?;
+                let counts = match (key_type, rec.get(header, SPEC, MAK)?) {
+                    (KeyType::Mak, Some(v)) => Some(
+                        parse_used_available(v).map_err(|e| row_error(rec, SPEC[MAK].name, e))?,
+                    ),
+                    (KeyType::Mak, None) => {
+                        return Err(RowFail::Reject(rec.error(
+                            Some(SPEC[MAK].name),
+                            Some(""),
+                            "a MAK row needs its used/available activations",
+                        )))
+                    }
+                    _ => None,
+                };
+                // The customer and the licensing ID, created when missing.
+                let lid = match volume::find_lid(ctx.tx, number)
+                    .map_err(|e| row_error(rec, lid_name, e))?
+                {
+                    Some(l) => {
+                        if !l.customer.eq_ignore_ascii_case(org.trim()) {
+                            return Err(RowFail::Reject(rec.error(
+                                Some("Organization"),
+                                Some(org),
+                                format!("licensing ID {} belongs to {}", l.number, l.customer),
+                            )));
+                        }
+                        l
+                    }
+                    None => {
+                        if customers::find(ctx.tx, org)
+                            .map_err(|e| row_error(rec, "Organization", e))?
+                            .is_none()
+                        {
+                            let f = CustomerFields::validate(&NewCustomer::named(org))
+                                .map_err(|e| row_error(rec, "Organization", e))?;
+                            customers::insert(ctx, &f)
+                                .map_err(|e| row_error(rec, "Organization", e))?;
+                        }
+                        let mut n = NewLicensingId::new(
+                            number,
+                            org,
+                            parent.map_or(Program::Other, Program::from_vlsc),
+                        );
+                        n.parent_program = parent.map(String::from);
+                        volume::insert_lid(ctx, &n).map_err(|e| row_error(rec, lid_name, e))?
                     }
                 };
-                let outcome = (|| {
-                    let lid_name = SPEC[lid_col].name;
-                    let number = rec.require(&header, SPEC, lid_col)?;
-                    let org = rec.require(&header, SPEC, ORG)?;
-                    let parent = rec.get(&header, SPEC, PARENT)?;
-                    let product = rec.require(&header, SPEC, PRODUCT)?;
-                    let raw_key = rec.require(&header, SPEC, KEY)?;
-                    let key =
-                        normalize_key(raw_key).map_err(|e| row_error(&rec, "Product Key", e))?;
-                    let key_type = parse_type(rec.require(&header, SPEC, TYPE)?)
-                        .map_err(|e| row_error(&rec, "Type", e))?;
-                    let counts = match (key_type, rec.get(&header, SPEC, MAK)?) {
-                        (KeyType::Mak, Some(v)) => Some(
-                            parse_used_available(v)
-                                .map_err(|e| row_error(&rec, SPEC[MAK].name, e))?,
-                        ),
-                        (KeyType::Mak, None) => {
-                            return Err(rec.error(
-                                Some(SPEC[MAK].name),
-                                Some(""),
-                                "a MAK row needs its used/available activations",
-                            ))
-                        }
-                        _ => None,
-                    };
-                    // The customer and the licensing ID, created when missing.
-                    let lid = match volume::find_lid(ctx.tx, number)
-                        .map_err(|e| row_error(&rec, lid_name, e))?
-                    {
-                        Some(l) => {
-                            if !l.customer.eq_ignore_ascii_case(org.trim()) {
-                                return Err(rec.error(
-                                    Some("Organization"),
-                                    Some(org),
-                                    format!("licensing ID {} belongs to {}", l.number, l.customer),
-                                ));
-                            }
-                            l
-                        }
-                        None => {
-                            if customers::find(ctx.tx, org)
-                                .map_err(|e| row_error(&rec, "Organization", e))?
-                                .is_none()
-                            {
-                                let f = CustomerFields::validate(&NewCustomer::named(org))
-                                    .map_err(|e| row_error(&rec, "Organization", e))?;
-                                customers::insert(ctx, &f)
-                                    .map_err(|e| row_error(&rec, "Organization", e))?;
-                            }
-                            let mut n = NewLicensingId::new(
-                                number,
-                                org,
-                                parent.map_or(Program::Other, Program::from_vlsc),
-                            );
-                            n.parent_program = parent.map(String::from);
-                            volume::insert_lid(ctx, &n).map_err(|e| row_error(&rec, lid_name, e))?
-                        }
-                    };
-                    match keys::find_key_by_value(ctx.tx, &key)
-                        .map_err(|e| row_error(&rec, "Product Key", e))?
-                    {
-                        None => {
-                            let (used, available) = counts.unwrap_or((0, 0));
-                            keys::insert_key(
-                                ctx,
-                                &NewProductKey {
-                                    licensing_id: lid.number.clone(),
-                                    product: product.to_string(),
-                                    key: key.clone(),
-                                    key_type,
-                                    activation_limit: counts.map(|_| used + available),
-                                    baseline_used: used,
-                                },
-                            )
-                            .map_err(|e| row_error(&rec, "Product Key", e))?;
-                            Ok(0)
-                        }
-                        Some(k) => {
-                            if k.licensing_id != lid.number || k.key_type != key_type {
-                                return Err(rec.error(
-                                    Some("Product Key"),
-                                    Some(&k.masked),
-                                    format!(
-                                        "the store has this key as a {} key of licensing ID {}",
-                                        k.key_type, k.licensing_id
-                                    ),
-                                ));
-                            }
-                            match counts {
-                                Some((u, a)) => {
-                                    let changed = keys::set_mak_counts(ctx, &k, u, a)
-                                        .map_err(|e| row_error(&rec, SPEC[MAK].name, e))?;
-                                    Ok(if changed { 1 } else { 2 })
-                                }
-                                None => Ok(2),
-                            }
-                        }
+                match keys::find_key_by_value(ctx.tx, &key)
+                    .map_err(|e| row_error(rec, "Product Key", e))?
+                {
+                    None => {
+                        let (used, available) = counts.unwrap_or((0, 0));
+                        keys::insert_key(
+                            ctx,
+                            &NewProductKey {
+                                licensing_id: lid.number.clone(),
+                                product: product.to_string(),
+                                key: key.clone(),
+                                key_type,
+                                activation_limit: counts.map(|_| used + available),
+                                baseline_used: used,
+                            },
+                        )
+                        .map_err(|e| row_error(rec, "Product Key", e))?;
+                        Ok(RowOutcome::Inserted)
                     }
-                })();
-                match outcome {
-                    Ok(0) => report.inserted += 1,
-                    Ok(1) => report.updated += 1,
-                    Ok(_) => report.unchanged += 1,
-                    Err(mut e) => {
-                        // Never echo a full key into errors or the rejects file.
-                        let mut fields = rec.fields();
-                        if let Some(p) = header.pos[KEY] {
-                            if let Some(f) = fields.get_mut(p) {
-                                *f = crate::volume::keys::mask_any(f);
+                    Some(k) => {
+                        if k.licensing_id != lid.number || k.key_type != key_type {
+                            return Err(RowFail::Reject(rec.error(
+                                Some("Product Key"),
+                                Some(&k.masked),
+                                format!(
+                                    "the store has this key as a {} key of licensing ID {}",
+                                    k.key_type, k.licensing_id
+                                ),
+                            )));
+                        }
+                        match counts {
+                            Some((u, a)) => {
+                                let changed = keys::set_mak_counts(ctx, &k, u, a)
+                                    .map_err(|e| row_error(rec, SPEC[MAK].name, e))?;
+                                Ok(if changed {
+                                    RowOutcome::Updated
+                                } else {
+                                    RowOutcome::Unchanged
+                                })
                             }
+                            None => Ok(RowOutcome::Unchanged),
                         }
-                        if e.column.as_deref() == Some("Product Key") {
-                            e.value = e.value.map(|v| crate::volume::keys::mask_any(&v));
-                        }
-                        rejects.add(&header, fields, e)?;
                     }
                 }
-                if report.rows % 4096 == 0 {
-                    if let Some(p) = progress.as_mut() {
-                        p(Progress {
-                            rows: report.rows,
-                            bytes: records.bytes(),
-                        });
-                    }
-                }
-            }
-            if let Some(p) = progress.as_mut() {
-                p(Progress {
-                    rows: report.rows,
-                    bytes: records.bytes(),
-                });
-            }
-            conclude(mode, rejects, report)
-        })
+            },
+        )
     }
 
     /// Writes the keys (of one licensing ID, when given) in the VLSC download format; returns the

@@ -176,6 +176,25 @@ JOIN customer c ON c.id = k.customer_id
 LEFT JOIN catalog_sku cs ON cs.sku_id = k.sku_id
 WHERE k.term_end IS NOT NULL;
 
+-- Rules between SKUs (global, by SKU GUID): requires (sku needs other_sku as a base), excludes
+-- (sku and other_sku cannot be held together), blocked_in (sku cannot be assigned in country).
+DROP VIEW IF EXISTS sku_rules;
+CREATE VIEW sku_rules AS
+SELECT
+    r.kind                                        AS kind,
+    r.sku_id                                      AS sku_id,
+    cs.part_number                                AS sku_part_number,
+    coalesce(cs.display_name, r.sku_id)           AS sku_display_name,
+    r.other_sku_id                                AS other_sku_id,
+    co.part_number                                AS other_sku_part_number,
+    CASE WHEN r.other_sku_id IS NOT NULL
+         THEN coalesce(co.display_name, r.other_sku_id) END AS other_sku_display_name,
+    r.country                                     AS country,
+    r.created_at                                  AS created_at
+FROM sku_rule r
+LEFT JOIN catalog_sku cs ON cs.sku_id = r.sku_id
+LEFT JOIN catalog_sku co ON co.sku_id = r.other_sku_id;
+
 -- Volume licensing (docs/volume.md, section "Views"). "Now" is the store's clock, which licstore's
 -- query channel provides as licstore_now() (query.rs); views that use it, and the computed
 -- license_summary table (volume/summary.rs), exist only on that channel, not in a plain sqlite3 shell.

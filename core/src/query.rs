@@ -41,6 +41,10 @@ use crate::store::{Location, Store};
 /// The longest SQL text accepted (bytes).
 pub const MAX_SQL_LEN: usize = 100_000;
 
+/// The largest string or blob a query may build or return (bytes): a bound on the memory one
+/// value of a result can take (no value licstore stores comes near it).
+pub const MAX_VALUE_LEN: usize = 16 << 20;
+
 /// The default cap on rows a materialized query returns.
 pub const DEFAULT_MAX_ROWS: u64 = 10_000_000;
 
@@ -411,6 +415,7 @@ impl Reader {
         conn.busy_timeout(crate::store::DEFAULT_BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
         conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LEN as i32)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_LEN as i32)?;
         conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
         let views: HashSet<String> = {
             let mut st = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'view'")?;
@@ -570,7 +575,8 @@ impl Reader {
             }
             rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == C::TooBig => {
                 Error::QueryRefused(format!(
-                    "{m} (the SQL text may be at most {MAX_SQL_LEN} bytes)"
+                    "{m} (the SQL text may be at most {MAX_SQL_LEN} bytes, a value at most \
+                     {MAX_VALUE_LEN} bytes)"
                 ))
             }
             rusqlite::Error::MultipleStatement => {

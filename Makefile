@@ -8,21 +8,38 @@ VPY        := $(VENV)/bin/python
 DEMO_DB    ?= demo.licstore
 PREFIX     ?= /usr/local
 
-.PHONY: all demo test test-rust test-c test-python lint fmt-check clippy header header-check venv python-dev bench clean install
+.PHONY: all demo chromium test test-rust test-c test-python lint fmt-check clippy header header-check venv python-dev bench clean install
 
 all: test
 
-## The main job: build the CLI, create demo.licstore from generated sample data, print its summaries.
+## The main job: build the CLI, create demo.licstore from generated sample data, print its summaries
+## and write its HTML audit report, demo-report.html.
+DEMO_REPORT ?= demo-report.html
 demo:
 	$(CARGO) build --locked --release -p licstore-cli
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	./target/release/licstore --db $(DEMO_DB) demo
+	./target/release/licstore --db $(DEMO_DB) report --html $(DEMO_REPORT)
 
 ## Every test: Rust, C, C++ and Python (sets up what it needs first).
 test: test-rust test-c test-python
 
-test-rust:
+test-rust: chromium
 	$(CARGO) test --locked --workspace --exclude licstore-python
+
+## The HTML report's test renders it in headless Chromium: Debian's `chromium`, installed here when
+## missing (as root, or through sudo). A failed install stops `make test`: the test is never
+## skipped quietly.
+CHROMIUM_PKG ?= chromium
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || [ -n "$$LICSTORE_CHROMIUM" ]; then exit 0; fi; \
+	echo "chromium is missing: installing Debian's $(CHROMIUM_PKG) for the HTML report test"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get install -y -q $(CHROMIUM_PKG) >/dev/null 2>&1 \
+	  || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(CHROMIUM_PKG); } \
+	  || { echo "make: could not install $(CHROMIUM_PKG); install it, or set LICSTORE_CHROMIUM" >&2; exit 1; }
 
 test-c:
 	$(CARGO) build --locked -p licstore-ffi

@@ -349,6 +349,19 @@ pub enum Command {
         licstore --db contoso.licstore audit --by alice@contoso.com --since 2026-01-01 --format json")]
     Audit(AuditArgs),
 
+    /// Write a self-contained HTML audit report of the whole store.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore report --html audit.html\n  \
+        licstore --db contoso.licstore report --html audit.html --days 30 --jobs 50\n  \
+        licstore --db contoso.licstore report --html - > audit.html\n\n\
+        One HTML file with no external resources (open it anywhere, print it, mail it): SKU \
+        usage per customer (assigned vs available, charts and tables by friendly name), \
+        licenses and SKU terms expiring within --days, the volume-licensing summary with \
+        shortfalls and unresolved quantities, MAK keys by remaining activations, drift against \
+        reported counts, and the recent jobs with their failures. The file is replaced only \
+        when the report is complete.")]
+    Report(ReportArgs),
+
     /// Fill a new store with deterministic sample data and print its summaries.
     #[command(after_help = "Examples:\n  \
         licstore --db demo.licstore demo\n\n\
@@ -527,6 +540,20 @@ pub struct AuditArgs {
     /// Only the most recent N entries.
     #[arg(long, value_name = "N")]
     pub last: Option<u64>,
+}
+
+/// `report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write the HTML report to this file (`-` for standard output).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: PathBuf,
+    /// Show licenses and SKU terms ending within this many days (and overdue ones).
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub days: u32,
+    /// Show this many of the most recent jobs.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub jobs: u32,
 }
 
 /// `demo`

@@ -3,5 +3,6 @@
 
 mod cli;
 mod cli_online;
+mod cli_report;
 mod cli_volume;
 mod error_codes;

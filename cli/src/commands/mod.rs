@@ -17,6 +17,7 @@ pub mod demo;
 pub mod init;
 pub mod keys;
 pub mod online;
+pub mod report;
 pub mod sql;
 pub mod volume;
 
@@ -246,6 +247,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::History { customer, sku, at } => online::history(&mut ctx, customer, sku, at)?,
         Command::Sql(a) => sql::run(&mut ctx, a)?,
         Command::Audit(a) => audit::run(&mut ctx, a)?,
+        Command::Report(a) => report::run(&mut ctx, a)?,
         Command::Demo(a) => demo::run(&mut ctx, a)?,
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -151,6 +151,28 @@ FROM phone_number p
 JOIN customer c ON c.id = p.customer_id
 LEFT JOIN subscriber s ON s.id = p.subscriber_id;
 
+DROP VIEW IF EXISTS groups;
+CREATE VIEW groups AS
+SELECT
+    c.name        AS customer,
+    g.name        AS name,
+    (SELECT count(*) FROM group_member m WHERE m.group_id = g.id) AS members,
+    g.created_at  AS created_at
+FROM user_group g
+JOIN customer c ON c.id = g.customer_id;
+
+DROP VIEW IF EXISTS group_members;
+CREATE VIEW group_members AS
+SELECT
+    c.name                 AS customer,
+    g.name                 AS "group",
+    s.user_principal_name  AS user_principal_name,
+    s.display_name         AS display_name
+FROM group_member m
+JOIN user_group g ON g.id = m.group_id
+JOIN customer c ON c.id = g.customer_id
+JOIN subscriber s ON s.id = m.subscriber_id;
+
 -- What expires: temporary licenses (kind 'license', at = expires_at) and SKU terms
 -- (kind 'sku_term', at = term_end). Filter with e.g. WHERE at <= date('now', '+30 days').
 DROP VIEW IF EXISTS expiring;

@@ -665,6 +665,10 @@ fn online_services(store: &mut Store, rng: &mut Rng, summary: &mut DemoSummary) 
             assign(&[E5], AssignOptions::default()),
         )?;
         let phone_users: Vec<String> = upns.iter().step_by(9).take(15).cloned().collect();
+        // A group (the groups and group_members views and exports have rows).
+        store.add_group(name, "Phone users")?;
+        let members: Vec<&str> = phone_users.iter().map(String::as_str).collect();
+        store.add_group_members(name, "Phone users", &members)?;
         run(
             store,
             Targets::Users(phone_users),

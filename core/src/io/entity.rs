@@ -228,6 +228,11 @@ impl Store {
     ) -> Result<ImportReport> {
         match entity {
             Entity::Customers => self.import_customers(input, opts),
+            Entity::Skus
+            | Entity::Subscribers
+            | Entity::Groups
+            | Entity::GroupMembers
+            | Entity::Numbers => self.import_online_entity(entity, input, opts),
             other => Err(not_yet(other, "import")),
         }
     }
@@ -242,6 +247,11 @@ impl Store {
     ) -> Result<u64> {
         match entity {
             Entity::Customers => self.export_customers(format, out),
+            Entity::Skus
+            | Entity::Subscribers
+            | Entity::Groups
+            | Entity::GroupMembers
+            | Entity::Numbers => self.export_online_entity(entity, format, out),
             other => Err(not_yet(other, "export")),
         }
     }

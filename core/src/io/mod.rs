@@ -15,6 +15,7 @@ pub mod entity;
 pub mod graph_skus;
 pub mod m365_users;
 pub mod ms_catalog;
+pub(crate) mod online_entities;
 pub mod vlsc_keys;
 
 use std::io::{Read, Write};
@@ -125,7 +126,13 @@ pub(crate) struct Header {
     pub pos: Vec<Option<usize>>,
     /// The header's own names (for the rejects file).
     pub names: Vec<String>,
+    /// Positions of the error columns of a rejects file being imported again (ignored).
+    pub ignored: Vec<usize>,
 }
+
+/// The columns a rejects file adds to the file's own; an import ignores them, so a fixed rejects
+/// file imports as it is.
+pub(crate) const REJECT_COLUMNS: [&str; 3] = ["error_line", "error_column", "error_reason"];
 
 /// Streams the records of a delimited file, decoding UTF-8 per field with line-accurate errors.
 pub(crate) struct Records<R: Read> {
@@ -133,6 +140,7 @@ pub(crate) struct Records<R: Read> {
     file: String,
     record: csv::ByteRecord,
     width: usize,
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> Records<R> {
@@ -144,8 +152,11 @@ impl<R: Read> Records<R> {
         delimiter: u8,
         columns: &[Column],
     ) -> Result<(Records<R>, Header)> {
+        // Records end at LF; a CR before it is removed from the record's last field by `next`.
+        // (With the csv crate's CRLF terminator, a record's line is one too low after a CRLF.)
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
             .has_headers(false)
             .flexible(true)
             .from_reader(input);
@@ -190,6 +201,7 @@ impl<R: Read> Records<R> {
             names.pop();
         }
         let mut pos = vec![None; columns.len()];
+        let mut ignored = Vec::new();
         for (i, n) in names.iter().enumerate() {
             if n.is_empty() {
                 return Err(herr(
@@ -197,6 +209,11 @@ impl<R: Read> Records<R> {
                     Some(String::new()),
                     format!("header field {} is empty", i + 1),
                 ));
+            }
+            if REJECT_COLUMNS.iter().any(|r| r.eq_ignore_ascii_case(n)) {
+                // A rejects file imported again after fixing: its error columns are ignored.
+                ignored.push(i);
+                continue;
             }
             let Some(ci) = columns.iter().position(|c| c.name.eq_ignore_ascii_case(n)) else {
                 let known: Vec<&str> = columns.iter().map(|c| c.name).collect();
@@ -231,8 +248,13 @@ impl<R: Read> Records<R> {
                 file: file.to_string(),
                 record: csv::ByteRecord::new(),
                 width,
+                scratch: Vec::new(),
             },
-            Header { pos, names },
+            Header {
+                pos,
+                names,
+                ignored,
+            },
         ))
     }
 
@@ -243,6 +265,9 @@ impl<R: Read> Records<R> {
             Ok(false) => Ok(None),
             Ok(true) => {
                 let line = self.record.position().map_or(0, |p| p.line());
+                if self.record.as_slice().last() == Some(&b'\r') {
+                    strip_cr(&mut self.record, &mut self.scratch);
+                }
                 if self.record.len() > self.width
                     && self.record.iter().skip(self.width).any(|f| !f.is_empty())
                 {
@@ -268,9 +293,31 @@ impl<R: Read> Records<R> {
         }
     }
 
+    /// The fields of the record last read, lossily decoded (for the rejects file, when the
+    /// record itself was malformed).
+    pub fn current_fields(&self) -> Vec<String> {
+        self.record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+
     /// Bytes consumed so far.
     pub fn bytes(&self) -> u64 {
         self.rdr.position().byte()
+    }
+}
+
+/// Removes the CR of a CRLF line end from a record's last field.
+fn strip_cr(rec: &mut csv::ByteRecord, scratch: &mut Vec<u8>) {
+    let n = rec.len();
+    let pos = rec.position().cloned();
+    scratch.clear();
+    scratch.extend_from_slice(&rec[n - 1][..rec[n - 1].len() - 1]);
+    rec.truncate(n - 1);
+    rec.push_field(scratch);
+    if let Some(p) = pos {
+        rec.set_position(Some(p));
     }
 }
 
@@ -392,14 +439,24 @@ impl<'a> Rejects<'a> {
                 path: None,
                 source: std::io::Error::other(e.to_string()),
             };
+            let keep = |i: &usize| !header.ignored.contains(i);
             if !self.header_written {
-                let mut h = header.names.clone();
-                h.extend(["error_line", "error_column", "error_reason"].map(String::from));
+                let mut h: Vec<String> = (0..header.names.len())
+                    .filter(keep)
+                    .map(|i| header.names[i].clone())
+                    .collect();
+                h.extend(REJECT_COLUMNS.map(String::from));
                 w.write_record(&h).map_err(io)?;
                 self.header_written = true;
             }
-            let mut f = fields;
-            f.resize(header.names.len(), String::new());
+            let mut fields = fields;
+            fields.resize(header.names.len(), String::new());
+            let mut f: Vec<String> = fields
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep(i))
+                .map(|(_, v)| v)
+                .collect();
             f.push(err.line.to_string());
             f.push(err.column.clone().unwrap_or_default());
             f.push(match &err.value {
@@ -529,7 +586,7 @@ pub(crate) fn run_import<R: Read>(
         while let Some(next) = records.next()? {
             report.rows += 1;
             let failed = match next {
-                Err(e) => Some((Vec::new(), e)),
+                Err(e) => Some((None, e)),
                 Ok(rec) => match row(ctx, &header, &rec) {
                     Ok(RowOutcome::Inserted) => {
                         report.inserted += 1;
@@ -543,11 +600,12 @@ pub(crate) fn run_import<R: Read>(
                         report.unchanged += 1;
                         None
                     }
-                    Err(RowFail::Reject(e)) => Some((rec.fields(), e)),
+                    Err(RowFail::Reject(e)) => Some((Some(rec.fields()), e)),
                     Err(RowFail::Fatal(e)) => return Err(e),
                 },
             };
-            if let Some((mut fields, mut e)) = failed {
+            if let Some((fields, mut e)) = failed {
+                let mut fields = fields.unwrap_or_else(|| records.current_fields());
                 if let Some(r) = redact {
                     r(&header, &mut fields, &mut e);
                 }
@@ -560,6 +618,38 @@ pub(crate) fn run_import<R: Read>(
         tell(report.rows, records.bytes())?;
         conclude(mode, rejects, report)
     })
+}
+
+/// Parses an optional count (a whole number, zero or more) of a record; `None` when blank.
+pub(crate) fn get_count(
+    rec: &Record<'_>,
+    header: &Header,
+    columns: &[Column],
+    ci: usize,
+) -> std::result::Result<Option<i64>, RowError> {
+    let Some(v) = rec.get(header, columns, ci)? else {
+        return Ok(None);
+    };
+    match v.parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(Some(n)),
+        Ok(_) => Err(rec.error(Some(columns[ci].name), Some(v), "must not be negative")),
+        Err(_) => Err(rec.error(
+            Some(columns[ci].name),
+            Some(v),
+            "must be a whole number such as 25",
+        )),
+    }
+}
+
+/// Turns a domain error about one field into a rejected row naming the CSV column; errors that
+/// are not about the row (SQLite, I/O, a busy store, an interruption) stop the import instead.
+pub(crate) fn fail(rec: &Record<'_>, column: &str, e: Error) -> RowFail {
+    match e {
+        Error::Database(_) | Error::Io { .. } | Error::Busy(_) | Error::Interrupted(_) => {
+            RowFail::Fatal(e)
+        }
+        other => RowFail::Reject(row_error(rec, column, other)),
+    }
 }
 
 /// An output format for exports.

@@ -645,51 +645,28 @@ fn sub_json(s: &Subscriber) -> serde_json::Value {
     serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
 }
 
-/// Inserts many subscribers of validated fields in one transaction (with one audit row each).
+/// Validates a new subscriber's fields (the customer is taken as given).
+pub(crate) fn validate_subscriber(s: &NewSubscriber) -> Result<Subscriber> {
+    let f = subscriber_fields(s)?;
+    Ok(Subscriber {
+        customer: s.customer.clone(),
+        user_principal_name: f.upn,
+        display_name: f.display_name,
+        usage_location: f.usage_location,
+        department: f.department,
+        object_id: f.object_id,
+        status: s.status,
+    })
+}
+
+/// Inserts many subscribers in one transaction (with one audit row each), through the same
+/// cached-statement path as the subscribers import.
 pub(crate) fn insert_subscribers(ctx: &WriteCtx<'_>, subs: &[NewSubscriber]) -> Result<u64> {
-    let mut ids = std::collections::HashMap::new();
-    let mut n = 0;
+    let mut w = crate::io::online_entities::SubscriberWriter::default();
     for s in subs {
-        let cid = match ids.get(&s.customer.to_ascii_lowercase()) {
-            Some(id) => *id,
-            None => {
-                let c = customers::require(ctx.tx, &s.customer)?;
-                ids.insert(s.customer.to_ascii_lowercase(), c.id);
-                c.id
-            }
-        };
-        let f = subscriber_fields(s)?;
-        let r = ctx.tx.prepare_cached(
-            "INSERT INTO subscriber (customer_id, user_principal_name, display_name, usage_location, department, object_id, status, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        )?
-        .execute(params![cid, f.upn, f.display_name, f.usage_location, f.department, f.object_id, s.status.as_str(), ctx.now]);
-        match r {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ffi::ErrorCode::ConstraintViolation =>
-            {
-                return Err(Error::AlreadyExists {
-                    entity: "subscriber",
-                    key: f.upn,
-                })
-            }
-            other => {
-                other?;
-            }
-        }
-        ctx.audit(
-            "subscriber.add",
-            "subscriber",
-            &f.upn,
-            None,
-            Some(&serde_json::json!({
-                "customer": s.customer, "display_name": f.display_name, "usage_location": f.usage_location,
-                "department": f.department, "object_id": f.object_id, "status": s.status.as_str(),
-            })),
-        )?;
-        n += 1;
+        w.add(ctx, s)?;
     }
-    Ok(n)
+    Ok(subs.len() as u64)
 }
 
 /// A change to a subscriber: `None` keeps a field, `Some(None)` clears an optional one.

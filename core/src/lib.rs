@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod audit;
 pub mod customers;
 pub mod demo;
@@ -29,6 +30,11 @@ pub mod store;
 pub mod validate;
 pub mod volume;
 
+pub use access::{
+    AccessChange, AdministratorWarning, AgreementContact, ContactKind, Permission,
+    PermissionRequest, PermissionRequestFilter, PermissionRequestStatus, Principal, Role,
+    RoleGroup,
+};
 pub use audit::AuditEntry;
 pub use customers::{Customer, CustomerUpdate, NewCustomer};
 pub use error::{CsvErrors, Error, ErrorCode, Result, RowError, Violation};

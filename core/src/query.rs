@@ -338,6 +338,9 @@ pub(crate) struct ChannelState {
     /// Set while licstore's own code (a computed relation) prepares and runs statements on the
     /// channel; they may read base tables (never write: the connection is read-only).
     internal: AtomicBool,
+    /// The principal of a scoped handle's channel (access.rs): `license_summary` shows only its
+    /// licensing IDs.
+    pub(crate) scope: Option<i64>,
 }
 
 impl ChannelState {
@@ -377,6 +380,9 @@ pub(crate) struct Reader {
     refusal: Arc<Mutex<Option<String>>>,
     /// Base tables the statement being prepared reads through a public view (see `open`).
     via_views: Arc<Mutex<HashSet<String>>>,
+    /// Every view name (lower case): a common table expression may not take one (see
+    /// [`shadowing_cte`]).
+    view_names: HashSet<String>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -404,7 +410,7 @@ fn describe(action: &AuthAction<'_>) -> String {
 }
 
 impl Reader {
-    fn open(location: &Location) -> Result<Reader> {
+    fn open(location: &Location, scope: Option<i64>) -> Result<Reader> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -413,12 +419,24 @@ impl Reader {
             Location::Memory(uri) => Connection::open_with_flags(uri, flags)?,
         };
         conn.busy_timeout(crate::store::DEFAULT_BUSY_TIMEOUT)?;
+        // A scoped channel's filtered TEMP views, created before the connection becomes query_only.
+        let scoped: Option<HashSet<String>> = match scope {
+            Some(pid) => Some(
+                crate::access::scope_reader(&conn, pid)?
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
         conn.pragma_update(None, "query_only", true)?;
         conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LEN as i32)?;
         conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_LEN as i32)?;
         conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
         let views: HashSet<String> = {
-            let mut st = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'view'")?;
+            let mut st = conn.prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'view' \
+                 UNION SELECT name FROM sqlite_temp_schema WHERE type = 'view'",
+            )?;
             let v = st
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<_>>()?;
@@ -441,7 +459,24 @@ impl Reader {
         let state = Arc::new(ChannelState {
             now: Mutex::new(Utc::now()),
             internal: AtomicBool::new(false),
+            scope,
         });
+        let view_names: HashSet<String> = views.iter().map(|v| v.to_lowercase()).collect();
+        // The views whose reads of base tables are allowed: every view, or on a scoped channel only
+        // the filtered `licstore_scoped_*` ones and the unfiltered catalog (access.rs).
+        let trusted: HashSet<String> = match &scoped {
+            None => views.clone(),
+            Some(names) => names
+                .iter()
+                .filter(|n| n.starts_with(crate::access::SCOPED_PREFIX))
+                .cloned()
+                .chain(
+                    crate::access::SCOPED_UNFILTERED
+                        .iter()
+                        .map(|v| v.to_string()),
+                )
+                .collect(),
+        };
         let clock = Arc::clone(&state);
         conn.create_scalar_function("licstore_now", 0, FunctionFlags::SQLITE_UTF8, move |_| {
             Ok(crate::store::format_ts(clock.now()))
@@ -483,9 +518,18 @@ impl Reader {
                     table_name,
                     column_name,
                 } => {
-                    if ctx.accessor.is_some_and(|v| views.contains(v)) {
+                    if ctx.accessor.is_some_and(|v| trusted.contains(v)) {
                         via_views.insert(table_name.to_string());
                         true
+                    } else if let Some(v) = ctx
+                        .accessor
+                        .filter(|v| views.contains(*v) && !views.contains(*table_name))
+                    {
+                        // Scoped channel: a view read other than through its filtered form.
+                        if let Ok(mut r) = refusal_w.lock() {
+                            r.get_or_insert_with(|| crate::access::refused_view(v));
+                        }
+                        false
                     } else {
                         (ctx.database_name.is_none_or(str::is_empty)
                             && !private.contains(&table_name.to_ascii_lowercase()))
@@ -525,6 +569,7 @@ impl Reader {
             deadline,
             refusal,
             via_views,
+            view_names,
         })
     }
 
@@ -608,6 +653,107 @@ impl Reader {
     }
 }
 
+/// The first common table expression (or window) of `sql` named like a view in `views` (lower
+/// case), if any. A CTE named like a view would read base tables with that view's name as the
+/// authorizer's accessor, the same as the view itself, so `WITH product_keys AS (SELECT key_value
+/// FROM product_key) ...` would pass for a read through the view. Such names are refused.
+///
+/// Found on tokens (strings, quoted identifiers and comments skipped): a name followed by `AS (`,
+/// `AS NOT`, `AS MATERIALIZED`, or by a parenthesized column list and then `AS`.
+pub(crate) fn shadowing_cte(sql: &str, views: &HashSet<String>) -> Option<String> {
+    #[derive(PartialEq)]
+    enum Tok {
+        Name(String),
+        Punct(char),
+        Other,
+    }
+    let mut toks: Vec<Tok> = Vec::new();
+    let c: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_whitespace() {
+            i += 1;
+        } else if ch == '-' && c.get(i + 1) == Some(&'-') {
+            while i < c.len() && c[i] != '\n' {
+                i += 1;
+            }
+        } else if ch == '/' && c.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i < c.len() && !(c[i] == '*' && c.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i += 2;
+        } else if matches!(ch, '\'' | '"' | '`' | '[') {
+            let close = if ch == '[' { ']' } else { ch };
+            let mut text = String::new();
+            i += 1;
+            while i < c.len() {
+                if c[i] == close {
+                    if close != ']' && c.get(i + 1) == Some(&close) {
+                        text.push(close);
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                text.push(c[i]);
+                i += 1;
+            }
+            i += 1;
+            toks.push(if ch == '\'' {
+                Tok::Other
+            } else {
+                Tok::Name(text.to_lowercase())
+            });
+        } else if ch.is_alphanumeric() || ch == '_' || ch == '$' {
+            let mut text = String::new();
+            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_' || c[i] == '$') {
+                text.push(c[i]);
+                i += 1;
+            }
+            toks.push(Tok::Name(text.to_lowercase()));
+        } else {
+            toks.push(Tok::Punct(ch));
+            i += 1;
+        }
+    }
+    let is = |t: Option<&Tok>, w: &str| matches!(t, Some(Tok::Name(n)) if n == w);
+    for (k, t) in toks.iter().enumerate() {
+        let Tok::Name(name) = t else { continue };
+        if !views.contains(name) {
+            continue;
+        }
+        let mut j = k + 1;
+        if toks.get(j) == Some(&Tok::Punct('(')) {
+            let mut depth = 0;
+            while j < toks.len() {
+                match toks[j] {
+                    Tok::Punct('(') => depth += 1,
+                    Tok::Punct(')') => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            if is(toks.get(j), "as") {
+                return Some(name.clone());
+            }
+            continue;
+        }
+        if is(toks.get(j), "as")
+            && (toks.get(j + 1) == Some(&Tok::Punct('('))
+                || is(toks.get(j + 1), "not")
+                || is(toks.get(j + 1), "materialized"))
+        {
+            return Some(name.clone());
+        }
+    }
+    None
+}
+
 fn bind(st: &mut rusqlite::Statement<'_>, params: &Params) -> Result<()> {
     let expected = st.parameter_count();
     match params {
@@ -663,7 +809,8 @@ fn bind(st: &mut rusqlite::Statement<'_>, params: &Params) -> Result<()> {
 impl Store {
     fn reader(&mut self) -> Result<&Reader> {
         if self.reader.is_none() {
-            self.reader = Some(Reader::open(&self.location)?);
+            let scope = self.scope.as_ref().map(|s| s.principal_id);
+            self.reader = Some(Reader::open(&self.location, scope)?);
         }
         Ok(self.reader.as_ref().expect("just opened"))
     }
@@ -744,6 +891,11 @@ impl Store {
         let now = self.now();
         let reader = self.reader()?;
         reader.start(now);
+        if let Some(name) = shadowing_cte(sql, &reader.view_names) {
+            return Err(Error::QueryRefused(format!(
+                "a common table expression may not be named {name}: that is a public view's name"
+            )));
+        }
         let mut st = reader
             .conn
             .prepare(sql)
@@ -811,6 +963,11 @@ impl Store {
         let now = self.now();
         let reader = self.reader()?;
         reader.start(now);
+        if let Some(name) = shadowing_cte(sql, &reader.view_names) {
+            return Err(Error::QueryRefused(format!(
+                "a common table expression may not be named {name}: that is a public view's name"
+            )));
+        }
         let st = reader
             .conn
             .prepare(sql)

@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../sql/0001_init.sql"),
     include_str!("../sql/0002_online.sql"),
     include_str!("../sql/0003_volume.sql"),
+    include_str!("../sql/0004_access.sql"),
 ];
 
 /// The schema migrations this build knows, in order (for tests that build old stores).
@@ -94,6 +95,8 @@ pub struct Store {
     pub(crate) actor: String,
     pub(crate) clock: Clock,
     pub(crate) reader: Option<crate::query::Reader>,
+    /// The principal a scoped handle acts for (access.rs); `None` for the store's owner.
+    pub(crate) scope: Option<crate::access::Scope>,
 }
 
 static MEMORY_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -119,6 +122,12 @@ impl Store {
             "file:licstore-mem-{}-{n}?mode=memory&cache=shared",
             std::process::id()
         );
+        Self::open_memory_uri(&uri)
+    }
+
+    /// Opens (another connection to) the shared-cache in-memory store named by `uri`.
+    pub(crate) fn open_memory_uri(uri: &str) -> Result<Store> {
+        let uri = uri.to_string();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_URI
@@ -136,6 +145,7 @@ impl Store {
             actor: default_actor(),
             clock: Clock::System,
             reader: None,
+            scope: None,
         }
     }
 
@@ -239,6 +249,7 @@ impl Store {
 
     /// Sets the actor for every later change. It must not be empty.
     pub fn set_actor(&mut self, actor: &str) -> Result<()> {
+        self.require_owner("change the actor (a scoped handle acts as its principal)")?;
         let a = actor.trim();
         if a.is_empty() {
             return Err(Error::invalid("actor", actor, "must not be empty"));
@@ -273,6 +284,9 @@ impl Store {
     /// The context gives `f` the transaction, the actor and "now" (fixed for the whole
     /// transaction, so every row it writes carries the same time).
     pub fn write<T>(&mut self, f: impl FnOnce(&WriteCtx<'_>) -> Result<T>) -> Result<T> {
+        if let Some(scope) = &self.scope {
+            scope.check_write()?;
+        }
         let now = format_ts(self.clock.now());
         let tx = self
             .conn

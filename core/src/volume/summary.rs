@@ -391,6 +391,7 @@ impl Store {
     /// Fails with [`Error::NotFound`] for an unknown customer or licensing ID, and with
     /// [`Error::InvalidArgument`] for a licensing ID of another customer.
     pub fn license_summary(&self, q: &SummaryQuery) -> Result<Vec<SummaryLine>> {
+        let q = &self.scoped_summary_query(q)?;
         let customer = crate::customers::require(self.conn(), &q.customer)?;
         let as_of = q.as_of.unwrap_or_else(|| self.now().date_naive());
         let lids = if q.licensing_ids.is_empty() {
@@ -617,6 +618,7 @@ impl SummaryCursor<'_> {
             Some(n) => Some(vec![require_lid(conn, n)?.id]),
             None => None,
         };
+        let lids = crate::access::summary_lids(conn, self.tab.state.scope, lids)?;
         let products = load_products(conn)?;
         let mut customers: HashMap<i64, String> = HashMap::new();
         {

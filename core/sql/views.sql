@@ -368,3 +368,74 @@ FROM (SELECT reservation.*,
       FROM reservation) r
 JOIN licensing_id l ON l.id = r.licensing_id_id
 JOIN customer c ON c.id = l.customer_id;
+
+-- Access (DOMAIN.md section 4, docs/access.md): principals, the roles they hold per licensing ID,
+-- agreement contacts and permission requests.
+
+DROP VIEW IF EXISTS principals;
+CREATE VIEW principals AS
+SELECT
+    p.email       AS email,
+    p.first_name  AS first_name,
+    p.last_name   AS last_name,
+    EXISTS (SELECT 1 FROM principal_role r WHERE r.principal_id = p.id AND r.revoked_at IS NULL) AS active,
+    (SELECT count(DISTINCT r.licensing_id_id) FROM principal_role r
+     WHERE r.principal_id = p.id AND r.revoked_at IS NULL) AS licensing_ids,
+    p.created_at  AS created_at,
+    p.updated_at  AS updated_at
+FROM principal p;
+
+DROP VIEW IF EXISTS permissions;
+CREATE VIEW permissions AS
+SELECT
+    p.email       AS email,
+    p.first_name  AS first_name,
+    p.last_name   AS last_name,
+    l.number      AS licensing_id,
+    c.name        AS customer,
+    r.role        AS role,
+    r.granted_at  AS granted_at,
+    r.granted_by  AS granted_by
+FROM principal_role r
+JOIN principal p ON p.id = r.principal_id
+JOIN licensing_id l ON l.id = r.licensing_id_id
+JOIN customer c ON c.id = l.customer_id
+WHERE r.revoked_at IS NULL;
+
+DROP VIEW IF EXISTS agreement_contacts;
+CREATE VIEW agreement_contacts AS
+SELECT
+    l.number      AS licensing_id,
+    c.name        AS customer,
+    a.kind        AS kind,
+    p.email       AS email,
+    p.first_name  AS first_name,
+    p.last_name   AS last_name,
+    a.set_at      AS set_at,
+    a.set_by      AS set_by
+FROM agreement_contact a
+JOIN principal p ON p.id = a.principal_id
+JOIN licensing_id l ON l.id = a.licensing_id_id
+JOIN customer c ON c.id = l.customer_id;
+
+DROP VIEW IF EXISTS permission_requests;
+CREATE VIEW permission_requests AS
+SELECT
+    q.id            AS id,
+    p.email         AS email,
+    p.first_name    AS first_name,
+    p.last_name     AS last_name,
+    l.number        AS licensing_id,
+    c.name          AS customer,
+    q.roles         AS roles,
+    q.comment       AS comment,
+    q.status        AS status,
+    q.requested_at  AS requested_at,
+    q.requested_by  AS requested_by,
+    q.decided_at    AS decided_at,
+    q.decided_by    AS decided_by,
+    q.note          AS note
+FROM permission_request q
+JOIN principal p ON p.id = q.principal_id
+JOIN licensing_id l ON l.id = q.licensing_id_id
+JOIN customer c ON c.id = l.customer_id;

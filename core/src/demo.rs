@@ -90,6 +90,7 @@ pub fn build(store: &mut Store, seed: u64) -> Result<DemoSummary> {
         }
         online_services(store, &mut rng, &mut summary)?;
         summary.volume = volume(store, &mut rng)?;
+        access(store)?;
         Ok(summary)
     })();
     store.set_actor(&previous)?;
@@ -448,6 +449,72 @@ pub fn volume(store: &mut Store, rng: &mut Rng) -> Result<VolumeDemo> {
         usage_date: ahead(1),
     })?;
     Ok(out)
+}
+
+/// Access (docs/access.md): each licensing ID's primary contact (an Administrator), a second
+/// Administrator, viewers and key holders, an Online Services Manager allowed to reserve on the
+/// Enterprise enrollment, one accepted, one denied and one pending permission request.
+pub fn access(store: &mut Store) -> Result<()> {
+    use crate::access::{ContactKind, Role, RoleGroup};
+    let people = [
+        ("Contoso", "5612345", "megan.bowen", "Megan", "Bowen"),
+        (
+            "Fabrikam",
+            "7810042",
+            "diego.siciliani",
+            "Diego",
+            "Siciliani",
+        ),
+        (
+            "Northwind Traders",
+            "V3309871",
+            "lidia.holloway",
+            "Lidia",
+            "Holloway",
+        ),
+    ];
+    let email = |customer: &str, local: &str| {
+        format!("{local}@{}.com", customer.to_lowercase().replace(' ', ""))
+    };
+    for (customer, lid, local, first, last) in people {
+        if store.licensing_id(lid).is_err() {
+            continue;
+        }
+        let e = email(customer, local);
+        store.set_agreement_contact(lid, ContactKind::PrimaryContact, &e, first, last)?;
+    }
+    let (alex, lynne, pradeep) = (
+        email("Contoso", "alex.wilber"),
+        email("Contoso", "lynne.robbins"),
+        email("Contoso", "pradeep.gupta"),
+    );
+    store.add_principal(&alex, "Alex", "Wilber")?;
+    store.add_principal(&lynne, "Lynne", "Robbins")?;
+    store.add_principal(&pradeep, "Pradeep", "Gupta")?;
+    store.grant_roles(&alex, "5612345", &[Role::Administrator])?;
+    store.grant_roles(
+        &lynne,
+        "5612345",
+        &[Role::LicensingInfoViewer, Role::ProductKeys],
+    )?;
+    store.grant_role_group(&pradeep, "5612345", RoleGroup::OnlineServicesManager)?;
+    store.grant_roles(&pradeep, "5612345", &[Role::ManageReservation])?;
+    let id = store.request_permission(
+        &lynne,
+        "5612345",
+        &[Role::SoftwareAssuranceManager],
+        Some("to manage the training vouchers"),
+    )?;
+    store.decide_permission_request(id, true, Some("approved for the FY plan"))?;
+    let id = store.request_permission(&pradeep, "5612345", &[Role::Administrator], None)?;
+    store.decide_permission_request(id, false, Some("one more Administrator is enough"))?;
+    store.request_permission(
+        &lynne,
+        "7810042",
+        &[Role::LicensingInfoViewer],
+        Some("group-wide report"),
+    )?;
+    Ok(())
 }
 
 /// The license summary of every customer and the MAK usage of every key, as plain-text tables

@@ -26,6 +26,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{fmt_date, req_date, require_lid, text_enum};
+use crate::access::{read, Role};
 use crate::error::{Error, ErrorCode, Result};
 use crate::store::{format_ts, Store, WriteCtx};
 use crate::validate;
@@ -270,6 +271,7 @@ fn not_allowed(subject: &str, message: String) -> Error {
 impl Store {
     /// Adds a Software Assurance benefit to a licensing ID (remaining = eligible).
     pub fn add_sa_benefit(&mut self, b: &NewSaBenefit) -> Result<SaBenefit> {
+        let _ok = self.require_role(&b.licensing_id, Role::Administrator)?;
         let name = validate::name("benefit", &b.benefit, 200)?;
         if b.eligible_quantity < 0 {
             return Err(Error::invalid(
@@ -313,11 +315,15 @@ impl Store {
 
     /// The benefit with this id, or [`Error::NotFound`].
     pub fn sa_benefit(&self, id: i64) -> Result<SaBenefit> {
-        require_benefit(self.conn(), id)
+        let b = require_benefit(self.conn(), id)?;
+        self.require_any(&b.licensing_id, read::BENEFITS).map(|_| b)
     }
 
     /// The benefits (of one licensing ID, when given), by licensing ID and name.
     pub fn sa_benefits(&self, licensing_id: Option<&str>) -> Result<Vec<SaBenefit>> {
+        licensing_id
+            .map(|n| self.require_any(n, read::BENEFITS))
+            .transpose()?;
         let lid = match licensing_id {
             Some(n) => Some(require_lid(self.conn(), n)?.id),
             None => None,
@@ -326,12 +332,20 @@ impl Store {
             "SELECT {BEN_COLUMNS} FROM {BEN_FROM} WHERE ?1 IS NULL OR b.licensing_id_id = ?1 ORDER BY l.number, b.benefit"
         ))?;
         let rows = st.query_map([lid], ben_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |b| &b.licensing_id,
+            read::BENEFITS,
+        )
     }
 
     /// Moves a benefit to another status (see the module's transition table); a transition not in
     /// the table, and any action on an Expired benefit, is [`Error::InvalidState`].
     pub fn set_sa_benefit_status(&mut self, id: i64, status: BenefitStatus) -> Result<SaBenefit> {
+        let _ok = self.require_role(
+            &require_benefit(self.conn(), id)?.licensing_id,
+            Role::SoftwareAssuranceManager,
+        )?;
         self.write(|ctx| {
             let b = require_benefit(ctx.tx, id)?;
             if !b.status.can_become(status) {
@@ -348,6 +362,10 @@ impl Store {
     /// ([`Error::InvalidArgument`]), a benefit that is not Activated ([`Error::InvalidState`]),
     /// more than remains (`BenefitExhausted`).
     pub fn use_sa_benefit(&mut self, id: i64, quantity: i64) -> Result<SaBenefit> {
+        let _ok = self.require_role(
+            &require_benefit(self.conn(), id)?.licensing_id,
+            Role::SoftwareAssuranceManager,
+        )?;
         if quantity <= 0 {
             return Err(Error::invalid(
                 "quantity",
@@ -386,6 +404,7 @@ impl Store {
     /// Submits a reservation (see the module doc for the rules; refusals are
     /// `ReservationNotAllowed` naming the licensing ID, bad quantities [`Error::InvalidArgument`]).
     pub fn submit_reservation(&mut self, r: &NewReservation) -> Result<Reservation> {
+        let _ok = self.require_role(&r.licensing_id, Role::ManageReservation)?;
         if r.quantity <= 0 {
             return Err(Error::invalid(
                 "quantity",
@@ -488,6 +507,10 @@ impl Store {
     /// (`ReservationNotAllowed`); a cancelled one cannot be cancelled again
     /// ([`Error::InvalidState`]).
     pub fn cancel_reservation(&mut self, id: i64) -> Result<Reservation> {
+        let _ok = self.require_role(
+            &require_reservation(self.conn(), id, "")?.licensing_id,
+            Role::ManageReservation,
+        )?;
         self.write(|ctx| {
             let before = require_reservation(ctx.tx, id, &ctx.now)?;
             match before.status {
@@ -527,6 +550,9 @@ impl Store {
     /// statuses as of the store's clock. It only reads; `&mut self` is kept so the signature the
     /// bindings use does not change.
     pub fn reservations(&mut self, by: &ReservationHistory) -> Result<Vec<Reservation>> {
+        if let ReservationHistory::LicensingId(n) = by {
+            self.require_any(n, read::RESERVATIONS)?;
+        }
         let now = format_ts(self.now());
         let (filter, arg): (&str, rusqlite::types::Value) = match by {
             ReservationHistory::All => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
@@ -546,7 +572,11 @@ impl Store {
             "SELECT {RES_COLUMNS} FROM {RES_FROM} WHERE {filter} ORDER BY r.submitted_at DESC, r.id DESC"
         ))?;
         let rows = st.query_map([arg], |r| res_from_row(r, &now))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |r| &r.licensing_id,
+            read::RESERVATIONS,
+        )
     }
 }
 

@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{product_by_name, require_lid, text_enum};
+use crate::access::{read, Role};
 use crate::error::{Error, ErrorCode, Result};
 use crate::store::{Store, WriteCtx};
 use crate::validate;
@@ -566,23 +567,30 @@ impl Store {
     /// already, a MAK without a limit (or another type with one), a negative or excessive
     /// baseline; the errors show only the key's last 5 characters.
     pub fn add_product_key(&mut self, key: &NewProductKey) -> Result<ProductKey> {
+        let _ok = self.require_role(&key.licensing_id, Role::Administrator)?;
         self.write(|ctx| insert_key(ctx, key))
     }
 
     /// The key with this id (masked), or [`Error::NotFound`].
     pub fn product_key(&self, id: i64) -> Result<ProductKey> {
+        self.require_key_role(id, Role::ProductKeys)?;
         require_key(self.conn(), id)
     }
 
     /// The key with this value (masked): for callers who hold a key and need its id.
     pub fn find_product_key(&self, key: &str) -> Result<ProductKey> {
         let k = normalize_key(key)?;
-        find_key_by_value(self.conn(), &k)?
-            .ok_or_else(|| Error::not_found("product key", mask_key(&k[24..])))
+        let found = find_key_by_value(self.conn(), &k)?
+            .ok_or_else(|| Error::not_found("product key", mask_key(&k[24..])))?;
+        self.require_role(&found.licensing_id, Role::ProductKeys)
+            .map(|_| found)
     }
 
     /// Every key (of one licensing ID, when given), masked, by id.
     pub fn product_keys(&self, licensing_id: Option<&str>) -> Result<Vec<ProductKey>> {
+        licensing_id
+            .map(|n| self.require_any(n, read::KEYS))
+            .transpose()?;
         let lid = match licensing_id {
             Some(n) => Some(require_lid(self.conn(), n)?.id),
             None => None,
@@ -591,12 +599,17 @@ impl Store {
             "SELECT {KEY_COLUMNS} FROM {KEY_FROM} WHERE ?1 IS NULL OR k.licensing_id_id = ?1 ORDER BY k.id"
         ))?;
         let rows = st.query_map([lid], key_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |k| &k.licensing_id,
+            read::KEYS,
+        )
     }
 
     /// Returns the full key and writes an audit row (`product_key.reveal`) saying who saw it.
     /// `reason` is recorded with it (may be empty).
     pub fn reveal_key(&mut self, id: i64, reason: &str) -> Result<String> {
+        let _ok = self.require_key_role(id, Role::ProductKeys)?;
         self.write(|ctx| {
             let k = require_key(ctx.tx, id)?;
             let full: String = ctx.tx.query_row(
@@ -619,6 +632,7 @@ impl Store {
     /// `ActivationLimitReached` past a MAK's limit or on a used OSA key, `KmsHostLimitReached`
     /// past the KMS host rules, [`Error::InvalidState`] for VLK and Setup keys.
     pub fn activate_key(&mut self, key_id: i64, machine: &str) -> Result<Activation> {
+        let _ok = self.require_key_role(key_id, Role::ProductKeys)?;
         let m = validate_machines(&[machine])?;
         let mut v = self.write(|ctx| record(ctx, key_id, &m, ActivationMethod::Independent))?;
         Ok(v.remove(0))
@@ -626,12 +640,14 @@ impl Store {
 
     /// Proxy activation: records every machine, or none when any would break a rule.
     pub fn proxy_activate(&mut self, key_id: i64, machines: &[&str]) -> Result<Vec<Activation>> {
+        let _ok = self.require_key_role(key_id, Role::ProductKeys)?;
         let m = validate_machines(machines)?;
         self.write(|ctx| record(ctx, key_id, &m, ActivationMethod::Proxy))
     }
 
     /// The activations of a key, oldest first.
     pub fn key_activations(&self, key_id: i64) -> Result<Vec<Activation>> {
+        self.require_key_role(key_id, Role::ProductKeys)?;
         require_key(self.conn(), key_id)?;
         let mut st = self.conn().prepare_cached(
             "SELECT id, key_id, machine, activated_at, method FROM key_activation WHERE key_id = ?1 ORDER BY id",
@@ -655,6 +671,7 @@ impl Store {
         activations: i64,
         justification: &str,
     ) -> Result<LimitIncreaseRequest> {
+        let _ok = self.require_key_role(key_id, Role::ProductKeys)?;
         if activations <= 0 {
             return Err(Error::invalid(
                 "activations requested",
@@ -699,6 +716,7 @@ impl Store {
         request_id: i64,
         grant: bool,
     ) -> Result<LimitIncreaseRequest> {
+        self.require_owner("decide limit increase requests (Microsoft decides them)")?;
         self.write(|ctx| {
             let before = require_request(ctx.tx, request_id)?;
             if before.status != RequestStatus::Pending {
@@ -753,7 +771,11 @@ impl Store {
             "SELECT {REQ_COLUMNS} FROM {REQ_FROM} WHERE ?1 IS NULL OR r.key_id = ?1 ORDER BY r.id"
         ))?;
         let rows = st.query_map([key_id], req_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |r| &r.licensing_id,
+            read::KEYS,
+        )
     }
 }
 

@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
+use crate::access::{read, Role};
 use crate::error::{Error, Result};
 use crate::store::{Store, WriteCtx};
 use crate::validate;
@@ -662,11 +663,13 @@ impl Store {
     /// unknown customer, [`Error::AlreadyExists`] for a taken number, [`Error::InvalidArgument`]
     /// for an empty number or an end date before the start date.
     pub fn add_licensing_id(&mut self, lid: &NewLicensingId) -> Result<LicensingId> {
+        self.require_owner("add licensing IDs")?;
         self.write(|ctx| insert_lid(ctx, lid))
     }
 
     /// The licensing ID with this number, or [`Error::NotFound`].
     pub fn licensing_id(&self, number: &str) -> Result<LicensingId> {
+        self.require_any(number, read::LICENSING_IDS)?;
         require_lid(self.conn(), number)
     }
 
@@ -681,12 +684,17 @@ impl Store {
              WHERE ?1 IS NULL OR l.customer_id = ?1 ORDER BY l.number"
         ))?;
         let rows = st.query_map([cid], lid_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |l| &l.number,
+            read::LICENSING_IDS,
+        )
     }
 
     /// Adds a product. Fails with [`Error::AlreadyExists`] when the family and version exist.
     /// Product keys whose product name is "family version" are linked to it.
     pub fn add_product(&mut self, p: &NewProduct) -> Result<Product> {
+        self.require_owner("add products")?;
         let family = validate::name("product family", &p.family, 200)?;
         let version = validate::name("product version", &p.version, 50)?;
         self.write(|ctx| {
@@ -747,16 +755,24 @@ impl Store {
     /// coverage or before the order date, a `granted_by` that is not a line of the same
     /// licensing ID.
     pub fn add_entitlement(&mut self, e: &NewEntitlement) -> Result<Entitlement> {
+        let _ok = self.require_role(&e.licensing_id, Role::Administrator)?;
         self.write(|ctx| insert_entitlement(ctx, e))
     }
 
     /// Adds many entitlements in one transaction, all or none (the first refusal is returned).
     pub fn add_entitlements(&mut self, lines: &[NewEntitlement]) -> Result<Vec<Entitlement>> {
+        let _ok = (lines
+            .iter()
+            .map(|e| self.require_role(&e.licensing_id, Role::Administrator)))
+        .collect::<Result<Vec<_>>>()?;
         self.write(|ctx| lines.iter().map(|e| insert_entitlement(ctx, e)).collect())
     }
 
     /// The entitlements (of one licensing ID, when given), by id.
     pub fn entitlements(&self, licensing_id: Option<&str>) -> Result<Vec<Entitlement>> {
+        licensing_id
+            .map(|n| self.require_any(n, read::ENTITLEMENTS))
+            .transpose()?;
         let lid = match licensing_id {
             Some(n) => Some(require_lid(self.conn(), n)?.id),
             None => None,
@@ -765,7 +781,11 @@ impl Store {
             "SELECT {ENT_COLUMNS} FROM {ENT_FROM} WHERE ?1 IS NULL OR e.licensing_id_id = ?1 ORDER BY e.id"
         ))?;
         let rows = st.query_map([lid], ent_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.visible_only(
+            rows.collect::<rusqlite::Result<_>>()?,
+            |e| &e.licensing_id,
+            read::ENTITLEMENTS,
+        )
     }
 }
 

@@ -130,20 +130,7 @@ impl Entity {
             Entity::Groups => &["customer", "name"],
             Entity::GroupMembers => &["customer", "group", "user_principal_name"],
             Entity::Numbers => &["customer", "number", "status", "user_principal_name"],
-            // Assignments: owned by the assignments import (io/assignments.rs).
-            Entity::Assignments => &[
-                "customer",
-                "user_principal_name",
-                "display_name",
-                "usage_location",
-                "sku_id",
-                "sku_part_number",
-                "assigned_at",
-                "expires_at",
-                "disabled_plans",
-                "source",
-                "assigned_by",
-            ],
+            Entity::Assignments => super::assignments::COLUMNS,
             // Volume entities: owned by io/volume_entities.rs.
             Entity::LicensingIds => &[
                 "number",
@@ -228,6 +215,7 @@ impl Store {
     ) -> Result<ImportReport> {
         match entity {
             Entity::Customers => self.import_customers(input, opts),
+            Entity::Assignments => self.import_assignments(input, opts),
             Entity::Skus
             | Entity::Subscribers
             | Entity::Groups
@@ -247,6 +235,7 @@ impl Store {
     ) -> Result<u64> {
         match entity {
             Entity::Customers => self.export_customers(format, out),
+            Entity::Assignments => self.export_assignments(format, out),
             Entity::Skus
             | Entity::Subscribers
             | Entity::Groups

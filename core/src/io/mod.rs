@@ -10,6 +10,7 @@
 //! Exports go through the public views and the read-only channel, so what a user can export is
 //! exactly what a user can query.
 
+pub mod assignments;
 pub mod customers;
 pub mod entity;
 pub mod graph_skus;

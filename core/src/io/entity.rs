@@ -32,15 +32,17 @@ pub enum Entity {
     LicensingIds,
     /// Volume-licensing products (natural key: `family` + `version`).
     Products,
-    /// Order lines of a licensing ID.
+    /// Order lines of a licensing ID (natural key: `licensing_id` + the line's `id`).
     Entitlements,
-    /// Product keys.
+    /// Product keys (natural key: the key, full or masked; exported masked).
     Keys,
-    /// Recorded key activations.
+    /// Recorded key activations (natural key: `licensing_id` + `key` + `machine` +
+    /// `activated_at`).
     Activations,
     /// Software Assurance benefits (natural key: `licensing_id` + `benefit`).
     Benefits,
-    /// Online-services reservations.
+    /// Online-services reservations (natural key: `licensing_id` + `service` + `sku` +
+    /// `usage_date` + `submitted_at`).
     Reservations,
 }
 
@@ -132,53 +134,13 @@ impl Entity {
             Entity::Numbers => &["customer", "number", "status", "user_principal_name"],
             Entity::Assignments => super::assignments::COLUMNS,
             // Volume entities: owned by io/volume_entities.rs.
-            Entity::LicensingIds => &[
-                "number",
-                "customer",
-                "program",
-                "parent_program",
-                "mbsa",
-                "partner",
-                "start_date",
-                "end_date",
-            ],
-            Entity::Products => &["family", "version", "pool"],
-            Entity::Entitlements => &[
-                "licensing_id",
-                "family",
-                "version",
-                "quantity",
-                "kind",
-                "from_family",
-                "order_date",
-                "sa_end",
-                "granted_by",
-            ],
-            Entity::Keys => &[
-                "licensing_id",
-                "product",
-                "key",
-                "type",
-                "activation_limit",
-                "baseline_used",
-            ],
-            Entity::Activations => &["key", "machine", "activated_at", "method"],
-            Entity::Benefits => &[
-                "licensing_id",
-                "benefit",
-                "eligible_quantity",
-                "remaining_quantity",
-                "status",
-            ],
-            Entity::Reservations => &[
-                "licensing_id",
-                "service",
-                "sku",
-                "quantity",
-                "usage_date",
-                "submitted_at",
-                "status",
-            ],
+            Entity::LicensingIds => super::volume_entities::LICENSING_ID_COLUMNS,
+            Entity::Products => super::volume_entities::PRODUCT_COLUMNS,
+            Entity::Entitlements => super::volume_entities::ENTITLEMENT_COLUMNS,
+            Entity::Keys => super::volume_entities::KEY_COLUMNS,
+            Entity::Activations => super::volume_entities::ACTIVATION_COLUMNS,
+            Entity::Benefits => super::volume_entities::BENEFIT_COLUMNS,
+            Entity::Reservations => super::volume_entities::RESERVATION_COLUMNS,
         }
     }
 }
@@ -194,14 +156,6 @@ impl std::str::FromStr for Entity {
     fn from_str(s: &str) -> Result<Entity> {
         Entity::from_name(s)
     }
-}
-
-fn not_yet(entity: Entity, what: &str) -> Error {
-    Error::invalid(
-        "entity",
-        entity.name(),
-        format!("{what} of {} is not available yet", entity.name()),
-    )
 }
 
 impl Store {
@@ -221,7 +175,13 @@ impl Store {
             | Entity::Groups
             | Entity::GroupMembers
             | Entity::Numbers => self.import_online_entity(entity, input, opts),
-            other => Err(not_yet(other, "import")),
+            Entity::LicensingIds
+            | Entity::Products
+            | Entity::Entitlements
+            | Entity::Keys
+            | Entity::Activations
+            | Entity::Benefits
+            | Entity::Reservations => self.import_volume_entity(entity, input, opts),
         }
     }
 
@@ -241,7 +201,13 @@ impl Store {
             | Entity::Groups
             | Entity::GroupMembers
             | Entity::Numbers => self.export_online_entity(entity, format, out),
-            other => Err(not_yet(other, "export")),
+            Entity::LicensingIds
+            | Entity::Products
+            | Entity::Entitlements
+            | Entity::Keys
+            | Entity::Activations
+            | Entity::Benefits
+            | Entity::Reservations => self.export_volume_entity(entity, format, out),
         }
     }
 }

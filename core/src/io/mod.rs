@@ -18,6 +18,7 @@ pub mod m365_users;
 pub mod ms_catalog;
 pub(crate) mod online_entities;
 pub mod vlsc_keys;
+pub(crate) mod volume_entities;
 
 use std::io::{Read, Write};
 use std::ops::ControlFlow;

@@ -268,49 +268,296 @@ fn not_allowed(subject: &str, message: String) -> Error {
     Error::violation(ErrorCode::ReservationNotAllowed, subject, message)
 }
 
+/// Adds a benefit inside a write transaction (see [`Store::add_sa_benefit`]). `remaining`, when
+/// given, is how many units are left of a benefit brought in with some used already (from 0 to
+/// the eligible quantity); otherwise all remain.
+pub(crate) fn insert_benefit(
+    ctx: &WriteCtx<'_>,
+    b: &NewSaBenefit,
+    remaining: Option<i64>,
+) -> Result<SaBenefit> {
+    let name = validate::name("benefit", &b.benefit, 200)?;
+    if b.eligible_quantity < 0 {
+        return Err(Error::invalid(
+            "eligible quantity",
+            b.eligible_quantity.to_string(),
+            "must not be negative",
+        ));
+    }
+    let remaining = remaining.unwrap_or(b.eligible_quantity);
+    if remaining < 0 || remaining > b.eligible_quantity {
+        return Err(Error::invalid(
+            "remaining quantity",
+            remaining.to_string(),
+            format!(
+                "must be from 0 to the eligible quantity {}",
+                b.eligible_quantity
+            ),
+        ));
+    }
+    let lid = require_lid(ctx.tx, &b.licensing_id)?;
+    if find_benefit(ctx.tx, lid.id, &name)?.is_some() {
+        return Err(Error::AlreadyExists {
+            entity: "SA benefit",
+            key: format!("{} {name}", lid.number),
+        });
+    }
+    ctx.tx.execute(
+        "INSERT INTO sa_benefit (licensing_id_id, benefit, eligible_quantity, remaining_quantity, \
+         status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            lid.id,
+            name,
+            b.eligible_quantity,
+            remaining,
+            b.status,
+            ctx.now
+        ],
+    )?;
+    let after = require_benefit(ctx.tx, ctx.tx.last_insert_rowid())?;
+    ctx.audit(
+        "sa_benefit.add",
+        "sa_benefit",
+        &after.id.to_string(),
+        None,
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok(after)
+}
+
+/// The benefit of a licensing ID (by its row id) with this name (case-insensitive), if any.
+pub(crate) fn find_benefit(
+    conn: &rusqlite::Connection,
+    licensing_id_id: i64,
+    benefit: &str,
+) -> Result<Option<SaBenefit>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {BEN_COLUMNS} FROM {BEN_FROM} WHERE b.licensing_id_id = ?1 AND b.benefit = ?2"
+        ))?
+        .query_row(params![licensing_id_id, benefit.trim()], ben_from_row)
+        .optional()?)
+}
+
+/// [`Store::set_sa_benefit_status`] inside a write transaction.
+pub(crate) fn set_benefit_status(
+    ctx: &WriteCtx<'_>,
+    id: i64,
+    status: BenefitStatus,
+) -> Result<SaBenefit> {
+    let b = require_benefit(ctx.tx, id)?;
+    if !b.status.can_become(status) {
+        return Err(Error::InvalidState(format!(
+            "SA benefit {id} ({} of {}) cannot go from {} to {status}",
+            b.benefit, b.licensing_id, b.status
+        )));
+    }
+    update_benefit(ctx, &b, "sa_benefit.status", b.remaining_quantity, status)
+}
+
+/// [`Store::use_sa_benefit`] inside a write transaction.
+pub(crate) fn use_benefit(ctx: &WriteCtx<'_>, id: i64, quantity: i64) -> Result<SaBenefit> {
+    if quantity <= 0 {
+        return Err(Error::invalid(
+            "quantity",
+            quantity.to_string(),
+            "must be greater than zero",
+        ));
+    }
+    let b = require_benefit(ctx.tx, id)?;
+    if b.status != BenefitStatus::Activated {
+        return Err(Error::InvalidState(format!(
+            "SA benefit {id} ({} of {}) is {}: only an Activated benefit can be used",
+            b.benefit, b.licensing_id, b.status
+        )));
+    }
+    if quantity > b.remaining_quantity {
+        return Err(Error::violation(
+            ErrorCode::BenefitExhausted,
+            format!("{} {}", b.licensing_id, b.benefit),
+            format!(
+                "{quantity} requested, {} of {} remaining",
+                b.remaining_quantity, b.eligible_quantity
+            ),
+        ));
+    }
+    update_benefit(
+        ctx,
+        &b,
+        "sa_benefit.use",
+        b.remaining_quantity - quantity,
+        b.status,
+    )
+}
+
+/// [`Store::submit_reservation`] inside a write transaction, submitted at the store's now.
+pub(crate) fn submit_reservation_in(ctx: &WriteCtx<'_>, r: &NewReservation) -> Result<Reservation> {
+    if r.quantity <= 0 {
+        return Err(Error::invalid(
+            "quantity",
+            r.quantity.to_string(),
+            "must be greater than zero",
+        ));
+    }
+    let service = validate::name("service", &r.service, 200)?;
+    let sku = validate::name("sku", &r.sku, 200)?;
+    let today = NaiveDate::parse_from_str(&ctx.now[..10], "%Y-%m-%d")
+        .map_err(|e| Error::Internal(format!("the store's now {:?}: {e}", ctx.now)))?;
+    let lid = require_lid(ctx.tx, &r.licensing_id)?;
+    let subject = lid.number.as_str();
+    if !lid.program.allows_reservations() {
+        return Err(not_allowed(
+            subject,
+            format!(
+                "reservations are only for Enterprise enrollments, not {}",
+                lid.program
+            ),
+        ));
+    }
+    if let Some(s) = lid.start_date {
+        if s > today {
+            return Err(not_allowed(
+                subject,
+                format!("the enrollment starts on {}", fmt_date(s)),
+            ));
+        }
+    }
+    if let Some(e) = lid.end_date {
+        if e < today {
+            return Err(not_allowed(
+                subject,
+                format!("the enrollment ended on {}", fmt_date(e)),
+            ));
+        }
+        let month = today.checked_add_months(Months::new(1)).unwrap_or(today);
+        if e < month {
+            return Err(not_allowed(
+                subject,
+                format!(
+                    "the enrollment ends on {}, within a month: order through your reseller instead",
+                    fmt_date(e)
+                ),
+            ));
+        }
+        if r.usage_date > e {
+            return Err(not_allowed(
+                subject,
+                format!(
+                    "usage date {} is after the enrollment ends ({})",
+                    fmt_date(r.usage_date),
+                    fmt_date(e)
+                ),
+            ));
+        }
+    }
+    let horizon = today
+        .checked_add_months(Months::new(RESERVATION_HORIZON_MONTHS))
+        .unwrap_or(today);
+    if r.usage_date < today || r.usage_date > horizon {
+        return Err(not_allowed(
+            subject,
+            format!(
+                "usage date {} must be from today ({}) to at most 6 months ahead ({})",
+                fmt_date(r.usage_date),
+                fmt_date(today),
+                fmt_date(horizon)
+            ),
+        ));
+    }
+    ctx.tx.execute(
+        "INSERT INTO reservation (licensing_id_id, service, sku, quantity, usage_date, \
+         submitted_at, submitted_by, status) VALUES (?1,?2,?3,?4,?5,?6,?7,'Submitted')",
+        params![
+            lid.id,
+            service,
+            sku,
+            r.quantity,
+            fmt_date(r.usage_date),
+            ctx.now,
+            ctx.actor
+        ],
+    )?;
+    let after = require_reservation(ctx.tx, ctx.tx.last_insert_rowid(), &ctx.now)?;
+    ctx.audit(
+        "reservation.submit",
+        "reservation",
+        &after.id.to_string(),
+        None,
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok(after)
+}
+
+/// [`Store::cancel_reservation`] inside a write transaction.
+pub(crate) fn cancel_reservation_in(ctx: &WriteCtx<'_>, id: i64) -> Result<Reservation> {
+    let before = require_reservation(ctx.tx, id, &ctx.now)?;
+    match before.status {
+        ReservationStatus::Submitted => {}
+        ReservationStatus::Committed => {
+            return Err(not_allowed(
+                &before.licensing_id,
+                format!(
+                    "reservation {id} was committed at {} (72 hours after submission); it can no longer be cancelled",
+                    before.cancellable_until
+                ),
+            ))
+        }
+        ReservationStatus::Cancelled => {
+            return Err(Error::InvalidState(format!(
+                "reservation {id} is cancelled already"
+            )))
+        }
+    }
+    ctx.tx.execute(
+        "UPDATE reservation SET status = 'Cancelled', closed_at = ?2 WHERE id = ?1",
+        params![id, ctx.now],
+    )?;
+    let after = require_reservation(ctx.tx, id, &ctx.now)?;
+    ctx.audit(
+        "reservation.cancel",
+        "reservation",
+        &id.to_string(),
+        Some(&serde_json::to_value(&before)?),
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok(after)
+}
+
+/// The reservation of a licensing ID (by its row id) for this service and SKU (case-insensitive),
+/// usage date and submission instant, with its status as of the store's now, if any.
+pub(crate) fn find_reservation(
+    ctx: &WriteCtx<'_>,
+    licensing_id_id: i64,
+    service: &str,
+    sku: &str,
+    usage_date: NaiveDate,
+    submitted_at: &str,
+) -> Result<Option<Reservation>> {
+    Ok(ctx
+        .tx
+        .prepare_cached(&format!(
+            "SELECT {RES_COLUMNS} FROM {RES_FROM} WHERE r.licensing_id_id = ?1 \
+             AND r.service = ?2 COLLATE NOCASE AND r.sku = ?3 COLLATE NOCASE \
+             AND r.usage_date = ?4 AND r.submitted_at = ?5 ORDER BY r.id LIMIT 1"
+        ))?
+        .query_row(
+            params![
+                licensing_id_id,
+                service.trim(),
+                sku.trim(),
+                fmt_date(usage_date),
+                submitted_at
+            ],
+            |r| res_from_row(r, &ctx.now),
+        )
+        .optional()?)
+}
+
 impl Store {
     /// Adds a Software Assurance benefit to a licensing ID (remaining = eligible).
     pub fn add_sa_benefit(&mut self, b: &NewSaBenefit) -> Result<SaBenefit> {
         let _ok = self.require_role(&b.licensing_id, Role::Administrator)?;
-        let name = validate::name("benefit", &b.benefit, 200)?;
-        if b.eligible_quantity < 0 {
-            return Err(Error::invalid(
-                "eligible quantity",
-                b.eligible_quantity.to_string(),
-                "must not be negative",
-            ));
-        }
-        self.write(|ctx| {
-            let lid = require_lid(ctx.tx, &b.licensing_id)?;
-            let exists: Option<i64> = ctx
-                .tx
-                .query_row(
-                    "SELECT id FROM sa_benefit WHERE licensing_id_id = ?1 AND benefit = ?2",
-                    params![lid.id, name],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if exists.is_some() {
-                return Err(Error::AlreadyExists {
-                    entity: "SA benefit",
-                    key: format!("{} {name}", lid.number),
-                });
-            }
-            ctx.tx.execute(
-                "INSERT INTO sa_benefit (licensing_id_id, benefit, eligible_quantity, remaining_quantity, \
-                 status, created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?5)",
-                params![lid.id, name, b.eligible_quantity, b.status, ctx.now],
-            )?;
-            let after = require_benefit(ctx.tx, ctx.tx.last_insert_rowid())?;
-            ctx.audit(
-                "sa_benefit.add",
-                "sa_benefit",
-                &after.id.to_string(),
-                None,
-                Some(&serde_json::to_value(&after)?),
-            )?;
-            Ok(after)
-        })
+        self.write(|ctx| insert_benefit(ctx, b, None))
     }
 
     /// The benefit with this id, or [`Error::NotFound`].
@@ -346,16 +593,7 @@ impl Store {
             &require_benefit(self.conn(), id)?.licensing_id,
             Role::SoftwareAssuranceManager,
         )?;
-        self.write(|ctx| {
-            let b = require_benefit(ctx.tx, id)?;
-            if !b.status.can_become(status) {
-                return Err(Error::InvalidState(format!(
-                    "SA benefit {id} ({} of {}) cannot go from {} to {status}",
-                    b.benefit, b.licensing_id, b.status
-                )));
-            }
-            update_benefit(ctx, &b, "sa_benefit.status", b.remaining_quantity, status)
-        })
+        self.write(|ctx| set_benefit_status(ctx, id, status))
     }
 
     /// Uses `quantity` units of an Activated benefit. Refused: a quantity of zero or less
@@ -366,141 +604,14 @@ impl Store {
             &require_benefit(self.conn(), id)?.licensing_id,
             Role::SoftwareAssuranceManager,
         )?;
-        if quantity <= 0 {
-            return Err(Error::invalid(
-                "quantity",
-                quantity.to_string(),
-                "must be greater than zero",
-            ));
-        }
-        self.write(|ctx| {
-            let b = require_benefit(ctx.tx, id)?;
-            if b.status != BenefitStatus::Activated {
-                return Err(Error::InvalidState(format!(
-                    "SA benefit {id} ({} of {}) is {}: only an Activated benefit can be used",
-                    b.benefit, b.licensing_id, b.status
-                )));
-            }
-            if quantity > b.remaining_quantity {
-                return Err(Error::violation(
-                    ErrorCode::BenefitExhausted,
-                    format!("{} {}", b.licensing_id, b.benefit),
-                    format!(
-                        "{quantity} requested, {} of {} remaining",
-                        b.remaining_quantity, b.eligible_quantity
-                    ),
-                ));
-            }
-            update_benefit(
-                ctx,
-                &b,
-                "sa_benefit.use",
-                b.remaining_quantity - quantity,
-                b.status,
-            )
-        })
+        self.write(|ctx| use_benefit(ctx, id, quantity))
     }
 
     /// Submits a reservation (see the module doc for the rules; refusals are
     /// `ReservationNotAllowed` naming the licensing ID, bad quantities [`Error::InvalidArgument`]).
     pub fn submit_reservation(&mut self, r: &NewReservation) -> Result<Reservation> {
         let _ok = self.require_role(&r.licensing_id, Role::ManageReservation)?;
-        if r.quantity <= 0 {
-            return Err(Error::invalid(
-                "quantity",
-                r.quantity.to_string(),
-                "must be greater than zero",
-            ));
-        }
-        let service = validate::name("service", &r.service, 200)?;
-        let sku = validate::name("sku", &r.sku, 200)?;
-        let now = self.now();
-        let today = now.date_naive();
-        self.write(|ctx| {
-            let lid = require_lid(ctx.tx, &r.licensing_id)?;
-            let subject = lid.number.as_str();
-            if !lid.program.allows_reservations() {
-                return Err(not_allowed(
-                    subject,
-                    format!(
-                        "reservations are only for Enterprise enrollments, not {}",
-                        lid.program
-                    ),
-                ));
-            }
-            if let Some(s) = lid.start_date {
-                if s > today {
-                    return Err(not_allowed(
-                        subject,
-                        format!("the enrollment starts on {}", fmt_date(s)),
-                    ));
-                }
-            }
-            if let Some(e) = lid.end_date {
-                if e < today {
-                    return Err(not_allowed(
-                        subject,
-                        format!("the enrollment ended on {}", fmt_date(e)),
-                    ));
-                }
-                let month = today.checked_add_months(Months::new(1)).unwrap_or(today);
-                if e < month {
-                    return Err(not_allowed(
-                        subject,
-                        format!(
-                            "the enrollment ends on {}, within a month: order through your reseller instead",
-                            fmt_date(e)
-                        ),
-                    ));
-                }
-                if r.usage_date > e {
-                    return Err(not_allowed(
-                        subject,
-                        format!(
-                            "usage date {} is after the enrollment ends ({})",
-                            fmt_date(r.usage_date),
-                            fmt_date(e)
-                        ),
-                    ));
-                }
-            }
-            let horizon = today
-                .checked_add_months(Months::new(RESERVATION_HORIZON_MONTHS))
-                .unwrap_or(today);
-            if r.usage_date < today || r.usage_date > horizon {
-                return Err(not_allowed(
-                    subject,
-                    format!(
-                        "usage date {} must be from today ({}) to at most 6 months ahead ({})",
-                        fmt_date(r.usage_date),
-                        fmt_date(today),
-                        fmt_date(horizon)
-                    ),
-                ));
-            }
-            ctx.tx.execute(
-                "INSERT INTO reservation (licensing_id_id, service, sku, quantity, usage_date, \
-                 submitted_at, submitted_by, status) VALUES (?1,?2,?3,?4,?5,?6,?7,'Submitted')",
-                params![
-                    lid.id,
-                    service,
-                    sku,
-                    r.quantity,
-                    fmt_date(r.usage_date),
-                    ctx.now,
-                    ctx.actor
-                ],
-            )?;
-            let after = require_reservation(ctx.tx, ctx.tx.last_insert_rowid(), &ctx.now)?;
-            ctx.audit(
-                "reservation.submit",
-                "reservation",
-                &after.id.to_string(),
-                None,
-                Some(&serde_json::to_value(&after)?),
-            )?;
-            Ok(after)
-        })
+        self.write(|ctx| submit_reservation_in(ctx, r))
     }
 
     /// Cancels a reservation within 72 hours of its submission. Later it is committed
@@ -511,39 +622,7 @@ impl Store {
             &require_reservation(self.conn(), id, "")?.licensing_id,
             Role::ManageReservation,
         )?;
-        self.write(|ctx| {
-            let before = require_reservation(ctx.tx, id, &ctx.now)?;
-            match before.status {
-                ReservationStatus::Submitted => {}
-                ReservationStatus::Committed => {
-                    return Err(not_allowed(
-                        &before.licensing_id,
-                        format!(
-                            "reservation {id} was committed at {} (72 hours after submission); it can no longer be cancelled",
-                            before.cancellable_until
-                        ),
-                    ))
-                }
-                ReservationStatus::Cancelled => {
-                    return Err(Error::InvalidState(format!(
-                        "reservation {id} is cancelled already"
-                    )))
-                }
-            }
-            ctx.tx.execute(
-                "UPDATE reservation SET status = 'Cancelled', closed_at = ?2 WHERE id = ?1",
-                params![id, ctx.now],
-            )?;
-            let after = require_reservation(ctx.tx, id, &ctx.now)?;
-            ctx.audit(
-                "reservation.cancel",
-                "reservation",
-                &id.to_string(),
-                Some(&serde_json::to_value(&before)?),
-                Some(&serde_json::to_value(&after)?),
-            )?;
-            Ok(after)
-        })
+        self.write(|ctx| cancel_reservation_in(ctx, id))
     }
 
     /// Reservation history by service, licensing ID or reservation (newest first), with the

@@ -257,6 +257,38 @@ pub(crate) fn find_key_by_value(
         .optional()?)
 }
 
+/// The keys of a licensing ID (by its row id) whose last 5 characters are `last5`: how a masked
+/// key (`*****-*****-*****-*****-ABCDE`) names a key the store holds.
+pub(crate) fn find_keys_by_last5(
+    conn: &rusqlite::Connection,
+    licensing_id_id: i64,
+    last5: &str,
+) -> Result<Vec<ProductKey>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {KEY_COLUMNS} FROM {KEY_FROM} WHERE k.licensing_id_id = ?1 AND k.last5 = ?2 ORDER BY k.id"
+    ))?;
+    let rows = st.query_map(params![licensing_id_id, last5], key_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Renames a key's product (linking it to the product of that "family version" name, if any);
+/// an audit row `product_key.update`. Returns whether it changed.
+pub(crate) fn set_key_product(ctx: &WriteCtx<'_>, key: &ProductKey, product: &str) -> Result<bool> {
+    let product = validate::name("product", product, 300)?;
+    if product == key.product {
+        return Ok(false);
+    }
+    let product_id = product_by_name(ctx.tx, &product)?;
+    ctx.tx
+        .prepare_cached(
+            "UPDATE product_key SET product_name = ?2, product_id = ?3, updated_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![key.id, product, product_id, ctx.now])?;
+    let after = require_key(ctx.tx, key.id)?;
+    audit_key(ctx, "product_key.update", Some(key), &after)?;
+    Ok(true)
+}
+
 fn audit_key(
     ctx: &WriteCtx<'_>,
     action: &str,
@@ -275,6 +307,33 @@ fn audit_key(
 
 /// Inserts a validated key inside a write transaction (with its audit row, masked).
 pub(crate) fn insert_key(ctx: &WriteCtx<'_>, n: &NewProductKey) -> Result<ProductKey> {
+    insert_key_with(ctx, n, None)
+}
+
+/// [`insert_key`] with a KMS host limit other than [`KMS_DEFAULT_HOSTS`] (a key brought in with
+/// the limit its granted increases gave it): not below the default, refused on other types.
+pub(crate) fn insert_key_with(
+    ctx: &WriteCtx<'_>,
+    n: &NewProductKey,
+    host_limit: Option<i64>,
+) -> Result<ProductKey> {
+    match (n.key_type, host_limit) {
+        (KeyType::Kms, Some(h)) if h < KMS_DEFAULT_HOSTS => {
+            return Err(Error::invalid(
+                "host limit",
+                h.to_string(),
+                format!("a KMS host key activates {KMS_DEFAULT_HOSTS} hosts unless increased; the limit cannot be lower"),
+            ))
+        }
+        (t, Some(h)) if t != KeyType::Kms => {
+            return Err(Error::invalid(
+                "host limit",
+                h.to_string(),
+                format!("only a KMS key has a host limit, not a {t} key"),
+            ))
+        }
+        _ => {}
+    }
     let key = normalize_key(&n.key)?;
     let product = validate::name("product", &n.product, 300)?;
     match (n.key_type, n.activation_limit) {
@@ -350,7 +409,7 @@ pub(crate) fn insert_key(ctx: &WriteCtx<'_>, n: &NewProductKey) -> Result<Produc
             n.key_type,
             n.activation_limit,
             n.baseline_used,
-            (n.key_type == KeyType::Kms).then_some(KMS_DEFAULT_HOSTS),
+            (n.key_type == KeyType::Kms).then_some(host_limit.unwrap_or(KMS_DEFAULT_HOSTS)),
             ctx.now
         ])?;
     let k = require_key(ctx.tx, ctx.tx.last_insert_rowid())?;
@@ -385,7 +444,7 @@ pub(crate) fn set_mak_counts(
     Ok(true)
 }
 
-fn validate_machines(machines: &[&str]) -> Result<Vec<String>> {
+pub(crate) fn validate_machines(machines: &[&str]) -> Result<Vec<String>> {
     if machines.is_empty() {
         return Err(Error::invalid(
             "machines",
@@ -416,6 +475,26 @@ fn record(
     machines: &[String],
     method: ActivationMethod,
 ) -> Result<Vec<Activation>> {
+    record_at(ctx, key_id, machines, method, &ctx.now)
+}
+
+/// [`record`] of activations made at `at` (ISO-8601 UTC, not after the store's now: recording
+/// activations a proxy or VAMT made earlier). The key's rules are the same: they count
+/// activations, whenever they were made.
+pub(crate) fn record_at(
+    ctx: &WriteCtx<'_>,
+    key_id: i64,
+    machines: &[String],
+    method: ActivationMethod,
+    at: &str,
+) -> Result<Vec<Activation>> {
+    if at > ctx.now.as_str() {
+        return Err(Error::invalid(
+            "activated at",
+            at,
+            format!("must not be after now ({})", ctx.now),
+        ));
+    }
     let key = require_key(ctx.tx, key_id)?;
     let subject = key.masked.clone();
     let n = machines.len() as i64;
@@ -501,12 +580,12 @@ fn record(
     )?;
     let mut out = Vec::with_capacity(machines.len());
     for m in machines {
-        ins.execute(params![key_id, m, ctx.now, method, ctx.actor])?;
+        ins.execute(params![key_id, m, at, method, ctx.actor])?;
         out.push(Activation {
             id: ctx.tx.last_insert_rowid(),
             key_id,
             machine: m.clone(),
-            activated_at: ctx.now.clone(),
+            activated_at: at.to_string(),
             method,
         });
     }

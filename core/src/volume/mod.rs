@@ -332,7 +332,11 @@ fn opt_text(what: &str, v: Option<&str>) -> Result<Option<String>> {
     validate::optional(v, |s| validate::name(what, s, 200))
 }
 
-pub(crate) fn insert_lid(ctx: &WriteCtx<'_>, n: &NewLicensingId) -> Result<LicensingId> {
+/// The validated text fields of a licensing ID: number, parent program, MBSA, partner (and the
+/// dates checked against each other).
+type LidText = (String, Option<String>, Option<String>, Option<String>);
+
+fn checked_lid(n: &NewLicensingId) -> Result<LidText> {
     let number = validate::name("licensing ID", &n.number, 64)?;
     let parent = opt_text("parent program", n.parent_program.as_deref())?;
     let mbsa = opt_text("MBSA", n.mbsa.as_deref())?;
@@ -346,6 +350,59 @@ pub(crate) fn insert_lid(ctx: &WriteCtx<'_>, n: &NewLicensingId) -> Result<Licen
             ));
         }
     }
+    Ok((number, parent, mbsa, partner))
+}
+
+/// Changes a licensing ID's program, parent program, MBSA, partner and dates to those of `n`
+/// (validated as [`insert_lid`] validates them); its number and customer do not change. Returns
+/// the licensing ID and whether anything changed (an audit row `licensing_id.update` when so).
+pub(crate) fn update_lid(
+    ctx: &WriteCtx<'_>,
+    before: &LicensingId,
+    n: &NewLicensingId,
+) -> Result<(LicensingId, bool)> {
+    let (_, parent, mbsa, partner) = checked_lid(n)?;
+    let after = LicensingId {
+        program: n.program,
+        parent_program: parent,
+        mbsa,
+        partner,
+        start_date: n.start_date,
+        end_date: n.end_date,
+        ..before.clone()
+    };
+    if &after == before {
+        return Ok((after, false));
+    }
+    // The licensing_id_coverage_end trigger moves the SA coverage of its lines with the end date.
+    ctx.tx
+        .prepare_cached(
+            "UPDATE licensing_id SET program = ?2, parent_program = ?3, mbsa = ?4, partner = ?5, \
+             start_date = ?6, end_date = ?7, updated_at = ?8 WHERE id = ?1",
+        )?
+        .execute(params![
+            before.id,
+            after.program,
+            after.parent_program,
+            after.mbsa,
+            after.partner,
+            after.start_date.map(fmt_date),
+            after.end_date.map(fmt_date),
+            ctx.now
+        ])?;
+    let after = require_lid(ctx.tx, &before.number)?;
+    ctx.audit(
+        "licensing_id.update",
+        "licensing_id",
+        &after.number,
+        Some(&serde_json::to_value(before)?),
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok((after, true))
+}
+
+pub(crate) fn insert_lid(ctx: &WriteCtx<'_>, n: &NewLicensingId) -> Result<LicensingId> {
+    let (number, parent, mbsa, partner) = checked_lid(n)?;
     let customer = crate::customers::require(ctx.tx, &n.customer)?;
     if find_lid(ctx.tx, &number)?.is_some() {
         return Err(Error::AlreadyExists {
@@ -453,6 +510,60 @@ pub(crate) fn product_by_name(conn: &rusqlite::Connection, name: &str) -> Result
     Ok(st.query_row([name.trim()], |r| r.get(0)).optional()?)
 }
 
+/// Adds a product inside a write transaction (see [`Store::add_product`]).
+pub(crate) fn insert_product(ctx: &WriteCtx<'_>, p: &NewProduct) -> Result<Product> {
+    let family = validate::name("product family", &p.family, 200)?;
+    let version = validate::name("product version", &p.version, 50)?;
+    if find_product(ctx.tx, &family, &version)?.is_some() {
+        return Err(Error::AlreadyExists {
+            entity: "product",
+            key: format!("{family} {version}"),
+        });
+    }
+    ctx.tx
+        .prepare_cached(
+            "INSERT INTO product (family, version, pool, created_at) VALUES (?1,?2,?3,?4)",
+        )?
+        .execute(params![family, version, p.pool, ctx.now])?;
+    let prod = require_product(ctx.tx, &family, &version)?;
+    ctx.tx
+        .prepare_cached(
+            "UPDATE product_key SET product_id = ?1 WHERE product_id IS NULL \
+             AND product_name = ?2 COLLATE NOCASE",
+        )?
+        .execute(params![prod.id, prod.name()])?;
+    ctx.audit(
+        "product.add",
+        "product",
+        &prod.name(),
+        None,
+        Some(&serde_json::to_value(&prod)?),
+    )?;
+    Ok(prod)
+}
+
+/// Moves a product to another pool (an audit row `product.update`); returns whether it changed.
+pub(crate) fn set_product_pool(ctx: &WriteCtx<'_>, before: &Product, pool: Pool) -> Result<bool> {
+    if before.pool == pool {
+        return Ok(false);
+    }
+    ctx.tx
+        .prepare_cached("UPDATE product SET pool = ?2 WHERE id = ?1")?
+        .execute(params![before.id, pool])?;
+    let after = Product {
+        pool,
+        ..before.clone()
+    };
+    ctx.audit(
+        "product.update",
+        "product",
+        &after.name(),
+        Some(&serde_json::to_value(before)?),
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok(true)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entitlements
 
@@ -522,7 +633,16 @@ fn ent_from_row(r: &Row<'_>) -> rusqlite::Result<Entitlement> {
     })
 }
 
-fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlement> {
+/// An entitlement's checked references: its licensing ID, its product and the canonical spelling
+/// of the family a step_up comes from.
+struct CheckedLine {
+    lid: LicensingId,
+    product: Product,
+    from_family: Option<String>,
+}
+
+/// Every rule of a new or changed order line (see [`Store::add_entitlement`]).
+fn check_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<CheckedLine> {
     if n.quantity <= 0 {
         return Err(Error::invalid(
             "quantity",
@@ -619,35 +739,85 @@ fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlem
         }
         _ => {}
     }
+    Ok(CheckedLine {
+        lid,
+        product,
+        from_family,
+    })
+}
+
+/// The last day of a line's SA coverage (kinds with coverage only): `sa_end`, else the licensing
+/// ID's end date, else open.
+fn coverage_end(n: &NewEntitlement, lid: &LicensingId) -> Option<String> {
+    n.kind.has_coverage().then(|| {
+        n.sa_end
+            .or(lid.end_date)
+            .map_or_else(|| "9999-12-31".to_string(), fmt_date)
+    })
+}
+
+/// The entitlement with this id, if any.
+pub(crate) fn find_entitlement(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<Entitlement>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ENT_COLUMNS} FROM {ENT_FROM} WHERE e.id = ?1"
+        ))?
+        .query_row([id], ent_from_row)
+        .optional()?)
+}
+
+fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlement> {
+    insert_entitlement_with_id(ctx, n, None)
+}
+
+/// Adds an order line with every rule of [`Store::add_entitlement`]; `id`, when given, is the
+/// line's id (an unused one: restoring lines keeps their ids, which `granted_by` refers to).
+pub(crate) fn insert_entitlement_with_id(
+    ctx: &WriteCtx<'_>,
+    n: &NewEntitlement,
+    id: Option<i64>,
+) -> Result<Entitlement> {
+    let c = check_entitlement(ctx, n)?;
+    if let Some(id) = id {
+        if id <= 0 {
+            return Err(Error::invalid(
+                "entitlement id",
+                id.to_string(),
+                "must be greater than zero",
+            ));
+        }
+        if find_entitlement(ctx.tx, id)?.is_some() {
+            return Err(Error::AlreadyExists {
+                entity: "entitlement",
+                key: id.to_string(),
+            });
+        }
+    }
     ctx.tx
         .prepare_cached(
-            "INSERT INTO entitlement (licensing_id_id, product_id, quantity, kind, from_family, \
+            "INSERT INTO entitlement (id, licensing_id_id, product_id, quantity, kind, from_family, \
              order_date, sa_end, coverage_end, granted_by, created_at) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
         )?
         .execute(params![
-            lid.id,
-            product.id,
+            id,
+            c.lid.id,
+            c.product.id,
             n.quantity,
             n.kind,
-            from_family,
+            c.from_family,
             fmt_date(n.order_date),
             n.sa_end.map(fmt_date),
-            n.kind.has_coverage().then(|| {
-                n.sa_end
-                    .or(lid.end_date)
-                    .map_or_else(|| "9999-12-31".to_string(), fmt_date)
-            }),
+            coverage_end(n, &c.lid),
             n.granted_by,
             ctx.now
         ])?;
     let id = ctx.tx.last_insert_rowid();
-    let e = ctx
-        .tx
-        .prepare_cached(&format!(
-            "SELECT {ENT_COLUMNS} FROM {ENT_FROM} WHERE e.id = ?1"
-        ))?
-        .query_row([id], ent_from_row)?;
+    let e = find_entitlement(ctx.tx, id)?
+        .ok_or_else(|| Error::Internal(format!("entitlement {id} vanished after its insert")))?;
     ctx.audit(
         "entitlement.add",
         "entitlement",
@@ -656,6 +826,75 @@ fn insert_entitlement(ctx: &WriteCtx<'_>, n: &NewEntitlement) -> Result<Entitlem
         Some(&serde_json::to_value(&e)?),
     )?;
     Ok(e)
+}
+
+/// Changes an order line's quantity, order date, SA end and `granted_by` to those of `n`, with
+/// every rule of [`Store::add_entitlement`]. What a line *is* does not change: a different
+/// licensing ID, product, kind or step-up family is refused ([`Error::InvalidArgument`] naming
+/// the field). Returns the line and whether anything changed (an audit row `entitlement.update`).
+pub(crate) fn update_entitlement(
+    ctx: &WriteCtx<'_>,
+    before: &Entitlement,
+    n: &NewEntitlement,
+) -> Result<(Entitlement, bool)> {
+    let fixed = |what: &str, given: &str, stored: &str| -> Result<()> {
+        if given.trim().eq_ignore_ascii_case(stored) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                what,
+                given.trim(),
+                format!(
+                    "entitlement {} has {what} {stored:?}; an order line's licensing ID, product, \
+                     kind and from family do not change (add a new line instead)",
+                    before.id
+                ),
+            ))
+        }
+    };
+    fixed("licensing ID", &n.licensing_id, &before.licensing_id)?;
+    fixed("family", &n.family, &before.family)?;
+    fixed("version", &n.version, &before.version)?;
+    fixed("kind", n.kind.as_str(), before.kind.as_str())?;
+    fixed(
+        "from family",
+        n.from_family.as_deref().unwrap_or(""),
+        before.from_family.as_deref().unwrap_or(""),
+    )?;
+    let c = check_entitlement(ctx, n)?;
+    let after = Entitlement {
+        quantity: n.quantity,
+        order_date: n.order_date,
+        sa_end: n.sa_end,
+        granted_by: n.granted_by,
+        ..before.clone()
+    };
+    if &after == before {
+        return Ok((after, false));
+    }
+    ctx.tx
+        .prepare_cached(
+            "UPDATE entitlement SET quantity = ?2, order_date = ?3, sa_end = ?4, coverage_end = ?5, \
+             granted_by = ?6 WHERE id = ?1",
+        )?
+        .execute(params![
+            before.id,
+            n.quantity,
+            fmt_date(n.order_date),
+            n.sa_end.map(fmt_date),
+            coverage_end(n, &c.lid),
+            n.granted_by
+        ])?;
+    let after = find_entitlement(ctx.tx, before.id)?
+        .ok_or_else(|| Error::Internal(format!("entitlement {} vanished", before.id)))?;
+    ctx.audit(
+        "entitlement.update",
+        "entitlement",
+        &before.id.to_string(),
+        Some(&serde_json::to_value(before)?),
+        Some(&serde_json::to_value(&after)?),
+    )?;
+    Ok((after, true))
 }
 
 impl Store {
@@ -695,36 +934,7 @@ impl Store {
     /// Product keys whose product name is "family version" are linked to it.
     pub fn add_product(&mut self, p: &NewProduct) -> Result<Product> {
         self.require_owner("add products")?;
-        let family = validate::name("product family", &p.family, 200)?;
-        let version = validate::name("product version", &p.version, 50)?;
-        self.write(|ctx| {
-            if find_product(ctx.tx, &family, &version)?.is_some() {
-                return Err(Error::AlreadyExists {
-                    entity: "product",
-                    key: format!("{family} {version}"),
-                });
-            }
-            ctx.tx
-                .prepare_cached(
-                    "INSERT INTO product (family, version, pool, created_at) VALUES (?1,?2,?3,?4)",
-                )?
-                .execute(params![family, version, p.pool, ctx.now])?;
-            let prod = require_product(ctx.tx, &family, &version)?;
-            ctx.tx
-                .prepare_cached(
-                    "UPDATE product_key SET product_id = ?1 WHERE product_id IS NULL \
-                     AND product_name = ?2 COLLATE NOCASE",
-                )?
-                .execute(params![prod.id, prod.name()])?;
-            ctx.audit(
-                "product.add",
-                "product",
-                &prod.name(),
-                None,
-                Some(&serde_json::to_value(&prod)?),
-            )?;
-            Ok(prod)
-        })
+        self.write(|ctx| insert_product(ctx, p))
     }
 
     /// The product with this family and version, or [`Error::NotFound`].

@@ -143,15 +143,19 @@ impl SubscriberWriter {
             .optional()?)
     }
 
-    /// Inserts a validated new subscriber of customer `cid` (one audit row).
-    fn insert_valid(ctx: &WriteCtx<'_>, cid: i64, s: &Subscriber) -> Result<()> {
+    /// Inserts a validated new subscriber of customer `cid` (one audit row). A UPN already in the
+    /// store is `AlreadyExists`, or, with `if_new`, leaves the store alone and returns false.
+    fn insert_valid(ctx: &WriteCtx<'_>, cid: i64, s: &Subscriber, if_new: bool) -> Result<bool> {
+        const INSERT: &str =
+            "INSERT INTO subscriber (customer_id, user_principal_name, display_name, \
+             usage_location, department, object_id, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+        const INSERT_IF_NEW: &str = "INSERT INTO subscriber (customer_id, user_principal_name, display_name, \
+             usage_location, department, object_id, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT (user_principal_name) DO NOTHING";
         let r = ctx
             .tx
-            .prepare_cached(
-                "INSERT INTO subscriber (customer_id, user_principal_name, display_name, usage_location, \
-                 department, object_id, status, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            )?
+            .prepare_cached(if if_new { INSERT_IF_NEW } else { INSERT })?
             .execute(params![
                 cid,
                 s.user_principal_name,
@@ -163,6 +167,8 @@ impl SubscriberWriter {
                 ctx.now
             ]);
         match r {
+            Ok(0) => return Ok(false),
+            Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ffi::ErrorCode::ConstraintViolation =>
             {
@@ -171,9 +177,7 @@ impl SubscriberWriter {
                     key: s.user_principal_name.clone(),
                 })
             }
-            other => {
-                other?;
-            }
+            Err(e) => return Err(e.into()),
         }
         ctx.audit(
             "subscriber.add",
@@ -185,7 +189,8 @@ impl SubscriberWriter {
                 "usage_location": s.usage_location, "department": s.department,
                 "object_id": s.object_id, "status": s.status.as_str(),
             })),
-        )
+        )?;
+        Ok(true)
     }
 
     /// Adds one new subscriber (the UPN must be new to the store).
@@ -199,7 +204,9 @@ impl SubscriberWriter {
                 customer: cname,
                 ..valid
             },
-        )
+            false,
+        )?;
+        Ok(())
     }
 
     /// One import row: insert or update by UPN.
@@ -213,7 +220,6 @@ impl SubscriberWriter {
         let upn_raw = rec.require(header, c, 1)?;
         let upn = online::validate_upn(upn_raw).map_err(|e| fail(rec, "user_principal_name", e))?;
         let customer = rec.get(header, c, 0)?;
-        let existing = Self::find(ctx, &upn)?;
         // A column the file lacks keeps the stored value; a blank field clears it.
         let field =
             |ci: usize, cur: Option<&String>| -> std::result::Result<Option<String>, RowFail> {
@@ -228,98 +234,97 @@ impl SubscriberWriter {
             .map(SubscriberStatus::parse)
             .transpose()
             .map_err(|e| fail(rec, "status", e))?;
-        match existing {
-            None => {
-                let customer = customer.ok_or_else(|| {
-                    rec.error(Some("customer"), Some(""), "a new user needs its customer")
-                })?;
-                let (cid, cname) = self
-                    .customers
-                    .get(ctx.tx, customer)
-                    .map_err(|e| fail_value(rec, "customer", customer, e))?;
-                let new = NewSubscriber {
-                    customer: cname,
-                    user_principal_name: upn,
-                    display_name: field(2, None)?,
-                    usage_location: field(3, None)?,
-                    department: field(4, None)?,
-                    object_id: field(5, None)?,
-                    status: status.unwrap_or_default(),
-                };
-                let valid = online::validate_subscriber(&new)
-                    .map_err(|e| fail(rec, column_of(&e, SUB_WHAT, "user_principal_name"), e))?;
-                Self::insert_valid(ctx, cid, &valid)?;
-                Ok(RowOutcome::Inserted)
-            }
-            Some((id, cid, before)) => {
-                if let Some(cust) = customer {
-                    let (want, _) = self
-                        .customers
-                        .get(ctx.tx, cust)
-                        .map_err(|e| fail_value(rec, "customer", cust, e))?;
-                    if want != cid {
-                        return Err(rec
-                            .error(
-                                Some("customer"),
-                                Some(cust),
-                                format!(
-                                    "user {} belongs to customer {:?}; an import does not move users",
-                                    before.user_principal_name, before.customer
-                                ),
-                            )
-                            .into());
-                    }
-                }
-                let status = status.unwrap_or(before.status);
-                if status == SubscriberStatus::Offboarded
-                    && before.status != SubscriberStatus::Offboarded
-                {
-                    return Err(rec
-                        .error(
-                            Some("status"),
-                            Some(status.as_str()),
-                            "use offboard to offboard a user (it removes its licenses and releases its number)",
-                        )
-                        .into());
-                }
-                let new = NewSubscriber {
-                    customer: before.customer.clone(),
-                    user_principal_name: before.user_principal_name.clone(),
-                    display_name: field(2, before.display_name.as_ref())?,
-                    usage_location: field(3, before.usage_location.as_ref())?,
-                    department: field(4, before.department.as_ref())?,
-                    object_id: field(5, before.object_id.as_ref())?,
-                    status,
-                };
-                let after = online::validate_subscriber(&new)
-                    .map_err(|e| fail(rec, column_of(&e, SUB_WHAT, "user_principal_name"), e))?;
-                if after == before {
-                    return Ok(RowOutcome::Unchanged);
-                }
-                ctx.tx
-                    .prepare_cached(
-                        "UPDATE subscriber SET display_name = ?2, usage_location = ?3, department = ?4, \
-                         object_id = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        id,
-                        after.display_name,
-                        after.usage_location,
-                        after.department,
-                        after.object_id,
-                        after.status.as_str(),
-                        ctx.now
-                    ])?;
-                ctx.audit(
-                    "subscriber.update",
-                    "subscriber",
-                    &after.user_principal_name,
-                    Some(&serde_json::to_value(&before).map_err(Error::from)?),
-                    Some(&serde_json::to_value(&after).map_err(Error::from)?),
-                )?;
-                Ok(RowOutcome::Updated)
+        // New users are the bulk of a big file: insert first, and look the user up only when its
+        // UPN is taken.
+        if let Some(customer) = customer {
+            let (cid, cname) = self
+                .customers
+                .get(ctx.tx, customer)
+                .map_err(|e| fail_value(rec, "customer", customer, e))?;
+            let new = NewSubscriber {
+                customer: cname,
+                user_principal_name: upn.clone(),
+                display_name: field(2, None)?,
+                usage_location: field(3, None)?,
+                department: field(4, None)?,
+                object_id: field(5, None)?,
+                status: status.unwrap_or_default(),
+            };
+            let valid = online::validate_subscriber(&new)
+                .map_err(|e| fail(rec, column_of(&e, SUB_WHAT, "user_principal_name"), e))?;
+            if Self::insert_valid(ctx, cid, &valid, true)? {
+                return Ok(RowOutcome::Inserted);
             }
         }
+        let Some((id, cid, before)) = Self::find(ctx, &upn)? else {
+            return Err(rec
+                .error(Some("customer"), Some(""), "a new user needs its customer")
+                .into());
+        };
+        if let Some(cust) = customer {
+            let (want, _) = self
+                .customers
+                .get(ctx.tx, cust)
+                .map_err(|e| fail_value(rec, "customer", cust, e))?;
+            if want != cid {
+                return Err(rec
+                    .error(
+                        Some("customer"),
+                        Some(cust),
+                        format!(
+                            "user {} belongs to customer {:?}; an import does not move users",
+                            before.user_principal_name, before.customer
+                        ),
+                    )
+                    .into());
+            }
+        }
+        let status = status.unwrap_or(before.status);
+        if status == SubscriberStatus::Offboarded && before.status != SubscriberStatus::Offboarded {
+            return Err(rec
+                .error(
+                    Some("status"),
+                    Some(status.as_str()),
+                    "use offboard to offboard a user (it removes its licenses and releases its number)",
+                )
+                .into());
+        }
+        let new = NewSubscriber {
+            customer: before.customer.clone(),
+            user_principal_name: before.user_principal_name.clone(),
+            display_name: field(2, before.display_name.as_ref())?,
+            usage_location: field(3, before.usage_location.as_ref())?,
+            department: field(4, before.department.as_ref())?,
+            object_id: field(5, before.object_id.as_ref())?,
+            status,
+        };
+        let after = online::validate_subscriber(&new)
+            .map_err(|e| fail(rec, column_of(&e, SUB_WHAT, "user_principal_name"), e))?;
+        if after == before {
+            return Ok(RowOutcome::Unchanged);
+        }
+        ctx.tx
+            .prepare_cached(
+                "UPDATE subscriber SET display_name = ?2, usage_location = ?3, department = ?4, \
+                 object_id = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                after.display_name,
+                after.usage_location,
+                after.department,
+                after.object_id,
+                after.status.as_str(),
+                ctx.now
+            ])?;
+        ctx.audit(
+            "subscriber.update",
+            "subscriber",
+            &after.user_principal_name,
+            Some(&serde_json::to_value(&before).map_err(Error::from)?),
+            Some(&serde_json::to_value(&after).map_err(Error::from)?),
+        )?;
+        Ok(RowOutcome::Updated)
     }
 }
 

@@ -611,3 +611,44 @@ fn add_subscribers_goes_through_the_import_path_and_stays_all_or_nothing() -> Re
     assert!(s.subscriber("new@contoso.com").is_err());
     Ok(())
 }
+
+#[test]
+fn the_demo_store_round_trips_through_canonical_csv() -> Result<()> {
+    let mut a = Store::open_in_memory()?;
+    fixed(&mut a);
+    crate::demo::build(&mut a, 11)?;
+    let mut b = Store::open_in_memory()?;
+    fixed(&mut b);
+    for e in MINE {
+        let text = export(&mut a, *e)?;
+        assert!(text.lines().count() > 1, "{e}: the demo has rows");
+        let r = import(&mut b, *e, &format!("{e}.csv"), &text)?;
+        assert_eq!(r.inserted, r.rows, "{e}");
+        assert_eq!(export(&mut b, *e)?, text, "{e}");
+    }
+    Ok(())
+}
+
+#[test]
+fn many_bad_rows_among_good_ones_are_all_counted_and_nothing_is_written() -> Result<()> {
+    let mut s = populated()?;
+    let before = snapshot(&mut s)?;
+    let mut text = String::from("customer,user_principal_name,usage_location\n");
+    for i in 0..10_000 {
+        let loc = if i % 5 == 2 { "ZZ" } else { "US" };
+        text.push_str(&format!("Contoso,bulk{i}@contoso.com,{loc}\n"));
+    }
+    let e = import(&mut s, Entity::Subscribers, "bulk.csv", &text).unwrap_err();
+    let errs = e.csv_errors().unwrap();
+    assert_eq!(errs.rejected, 2_000);
+    assert_eq!(errs.errors.len(), crate::error::CsvErrors::MAX_KEPT);
+    assert_eq!(errs.errors[0].line, 4);
+    assert!(e.to_string().contains("more rejected rows"), "{e}");
+    assert_eq!(snapshot(&mut s)?, before);
+    // Skip-invalid applies the 8,000 good rows.
+    let mut opts = ImportOptions::new("bulk.csv");
+    opts.mode = ImportMode::SkipInvalid;
+    let r = s.import_entity(Entity::Subscribers, text.as_bytes(), opts)?;
+    assert_eq!((r.inserted, r.rejected), (8_000, 2_000));
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod exit;
 mod output;
+mod progress;
 mod report;
 mod summary;
 

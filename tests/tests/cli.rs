@@ -1014,3 +1014,80 @@ fn a_closed_pipe_ends_output_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// Ctrl-C (SIGINT) during an import: the import is cancelled, nothing is written, the exit status
+/// is 10 (Interrupted) and the message says so. The file is large enough that the import is still
+/// running when the signal comes (once rows reach the write-ahead log); should a fast machine finish
+/// first, the test retries with a file four times larger.
+#[test]
+fn ctrl_c_cancels_an_import_and_writes_nothing() {
+    let env = Env::init();
+    let wal = env.path("test.licstore-wal");
+    let before = env.customer_names();
+    let mut rows = 400_000;
+    for _ in 0..3 {
+        let mut text = String::from("name,default_usage_location\n");
+        for i in 0..rows {
+            text.push_str(&format!("Customer {i:07},US\n"));
+        }
+        std::fs::write(env.path("big.csv"), &text).unwrap();
+        let mut child = env
+            .cmd()
+            .arg("--db")
+            .arg(&env.db)
+            .args(["customers", "import", "big.csv"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        let at_start = wal_len();
+        let mut finished = false;
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            if child.try_wait().unwrap().is_some() {
+                finished = true;
+                break;
+            }
+            // The import is under way once its rows reach the write-ahead log.
+            if wal_len() > at_start + 100_000 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if !finished {
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let out = Run::from(child.wait_with_output().unwrap());
+        if finished || out.code == 0 {
+            // Too fast for this size: the import completed. Start again from an empty store,
+            // with a bigger file.
+            assert_eq!(out.code, 0, "{out:#?}");
+            assert_eq!(env.customer_names().len() - before.len(), rows);
+            for f in ["test.licstore", "test.licstore-wal", "test.licstore-shm"] {
+                let _ = std::fs::remove_file(env.path(f));
+            }
+            env.run(&["init"]).ok();
+            rows *= 4;
+            continue;
+        }
+        assert_eq!(
+            out.code, 10,
+            "exit status of an interrupted import: {out:#?}"
+        );
+        assert!(out.stdout.is_empty(), "{out:#?}");
+        assert!(
+            out.stderr
+                .contains("licstore: error: big.csv: interrupted (Ctrl-C) after "),
+            "{out:#?}"
+        );
+        assert!(out.stderr.contains("nothing was imported"), "{out:#?}");
+        assert_eq!(env.customer_names(), before, "the store changed");
+        return;
+    }
+    panic!("the import always finished before Ctrl-C could interrupt it");
+}

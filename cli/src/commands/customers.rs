@@ -1,19 +1,21 @@
 //! `licstore customers ...`: the customers of the store (DOMAIN.md section 1).
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use licstore::{
-    Customer, CustomerUpdate, Error, Format, ImportMode, ImportOptions, ImportReport, NewCustomer,
-    Progress, Store, Value,
+    Customer, CustomerUpdate, Error, ErrorCode, Format, ImportMode, ImportOptions, ImportReport,
+    NewCustomer, Progress, Store, Value,
 };
 
 use super::{Ctx, Failure, MAX_DETAIL_LINES};
 use crate::args::{
     CustomerAddArgs, CustomerUpdateArgs, CustomersCommand, ExportArgs, ImportArgs, OutputFormat,
 };
+use crate::exit::exit_code;
 use crate::output::{io_error, write_aligned, Table};
+use crate::progress::{Bar, Cancellable};
 
 /// The columns customers are printed with: those of the `customers` view.
 const COLUMNS: &[&str] = &[
@@ -178,11 +180,13 @@ pub fn import_with(
     import: impl FnOnce(&mut Store, Box<dyn Read>, ImportOptions<'_>) -> licstore::Result<ImportReport>,
 ) -> Result<(), Failure> {
     let stdin = a.file.as_os_str() == "-";
-    let (input, name): (Box<dyn Read>, String) = if stdin {
-        (Box::new(std::io::stdin().lock()), "<stdin>".into())
+    let (input, name, total_bytes): (Box<dyn Read>, String, Option<u64>) = if stdin {
+        (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)
     } else {
         let f = File::open(&a.file).map_err(|e| io_error(Some(&a.file), e))?;
-        (Box::new(f), a.file.display().to_string())
+        // A regular file's size gives the bar its length (not a pipe's or a device's).
+        let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        (Box::new(f), a.file.display().to_string(), len)
     };
     let tsv = a.tsv
         || a.file
@@ -204,12 +208,19 @@ pub fn import_with(
     }
 
     let mut rejects = a.rejects.as_deref().map(RejectsFile::create).transpose()?;
-    let show_progress = std::io::stderr().is_terminal();
+    // Ctrl-C from here on cancels the import (nothing written, exit 10); the bar shows on a
+    // terminal only.
+    let cancel = Cancellable::begin();
+    let bar = Bar::import(&name, total_bytes);
+    let mut rows_read = 0;
     let mut progress = |p: Progress| {
-        if show_progress {
-            eprint!("\rimporting {name}: {} rows read", p.rows);
-        }
-        std::ops::ControlFlow::Continue(())
+        rows_read = p.rows;
+        bar.set(if p.total_bytes.is_some() {
+            p.bytes
+        } else {
+            p.rows
+        });
+        cancel.check()
     };
     let mut opts = ImportOptions::new(name.clone());
     opts.delimiter = if tsv { b'\t' } else { b',' };
@@ -220,10 +231,11 @@ pub fn import_with(
     };
     opts.rejects = rejects.as_mut().map(|r| &mut r.file as &mut dyn Write);
     opts.progress = Some(&mut progress);
+    opts.total_bytes = total_bytes;
     let result = import(&mut store, input, opts);
-    if show_progress {
-        eprint!("\r\x1b[K");
-    }
+    drop(bar);
+    let interrupted = cancel.interrupted();
+    drop(cancel);
     let kept = match rejects {
         Some(r) => r.close()?,
         None => false,
@@ -242,6 +254,16 @@ pub fn import_with(
                     .to_string()
             });
             return Err(rejects_note(f));
+        }
+        Err(e) if e.code() == ErrorCode::Interrupted && interrupted => {
+            return Err(rejects_note(Failure {
+                exit: exit_code(ErrorCode::Interrupted),
+                message: format!(
+                    "{name}: interrupted (Ctrl-C) after {rows_read} rows; nothing was imported, \
+                     the store is unchanged"
+                ),
+                details: vec![],
+            }))
         }
         Err(e) => return Err(e.into()),
     };

@@ -6,10 +6,10 @@ use std::fs::File;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 use licstore::{
-    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, Format, HeldBy,
-    ItemOutcome, ItemResult, Job, NewSku, NewSubscriber, Params, Profile, ReplaceFrom, Sku,
-    SkuChangeKind, SkuRule, Store, SubscriberFilter, SubscriberStatus, SubscriberUpdate, Targets,
-    Units, UserChangeKind, Value,
+    AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, ErrorCode, Format,
+    HeldBy, ItemOutcome, ItemResult, Job, JobProgress, NewSku, NewSubscriber, Params, Profile,
+    ReplaceFrom, Sku, SkuChangeKind, SkuRule, Store, SubscriberFilter, SubscriberStatus,
+    SubscriberUpdate, Targets, Units, UserChangeKind, Value,
 };
 
 use super::customers::{same_file, write_replacing};
@@ -22,6 +22,7 @@ use crate::args::{
 };
 use crate::exit::exit_code;
 use crate::output::{io_error, json_err, Table};
+use crate::progress::{Bar, Cancellable};
 
 fn int(n: impl Into<i64>) -> Value {
     Value::Integer(n.into())
@@ -745,7 +746,28 @@ fn bulk(
             p.targets, req.customer
         ))?;
     }
-    let o = store.run_bulk(&req)?;
+    // Ctrl-C cancels the run (rolled back, no job written, exit 10); the bar shows on a terminal.
+    let cancel = Cancellable::begin();
+    let bar = Bar::users(what, if n == u64::MAX { 0 } else { n });
+    let result = store.run_bulk_with_progress(&req, &mut |p: JobProgress| {
+        bar.set_len(p.total);
+        bar.set(p.done);
+        cancel.check()
+    });
+    drop(bar);
+    let o = match result {
+        Err(e) if e.code() == ErrorCode::Interrupted && cancel.interrupted() => {
+            return Err(Failure {
+                exit: exit_code(ErrorCode::Interrupted),
+                message: format!(
+                    "{what}: interrupted (Ctrl-C); nothing was applied and no job was recorded"
+                ),
+                details: vec![],
+            })
+        }
+        r => r?,
+    };
+    drop(cancel);
     print_outcome(ctx, &store, &o)
 }
 

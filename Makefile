@@ -8,7 +8,7 @@ VPY        := $(VENV)/bin/python
 DEMO_DB    ?= demo.licstore
 PREFIX     ?= /usr/local
 
-.PHONY: all demo chromium test test-rust test-c test-python lint fmt-check clippy header header-check venv python-dev bench clean install
+.PHONY: all demo chromium test test-rust test-c test-python lint fmt-check clippy header header-check venv python-dev bench bench-import clean install
 
 all: test
 
@@ -76,6 +76,11 @@ header:
 
 bench:
 	$(CARGO) bench --locked -p licstore-benches
+
+## Issue 5's import comparison (not part of `make test`): licstore's assignments import and export
+## against the sqlite3 shell and pandas at 10k, 100k and 1M rows; figures in docs/performance.md.
+bench-import:
+	$(PYTHON) benches/compare_import.py
 
 ## Installs the C library: $(PREFIX)/include/licstore.h, $(PREFIX)/lib/liblicstore.{so,a} and
 ## $(PREFIX)/lib/pkgconfig/licstore.pc (then `pkg-config --cflags --libs licstore` works with

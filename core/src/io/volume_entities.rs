@@ -1819,6 +1819,31 @@ mod tests {
     }
 
     #[test]
+    fn tsv_exports_import_back_and_json_lines_carry_the_same_columns() -> Result<()> {
+        let mut s = source()?;
+        for e in ORDER {
+            let mut tsv = Vec::new();
+            s.export_entity(*e, Format::Tsv, &mut tsv)?;
+            let mut opts = ImportOptions::new(format!("{}.tsv", e.name()));
+            opts.delimiter = b'\t';
+            let r = s.import_entity(*e, &tsv[..], opts)?;
+            assert_eq!((r.unchanged, r.rejected), (r.rows, 0), "{e}");
+            let mut jsonl = Vec::new();
+            let n = s.export_entity(*e, Format::JsonLines, &mut jsonl)?;
+            assert_eq!(n, r.rows, "{e}");
+            let first: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(jsonl.split(|b| *b == b'\n').next().unwrap()).unwrap();
+            let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+            let mut cols = e.columns().to_vec();
+            cols.sort_unstable();
+            let mut keys = keys;
+            keys.sort_unstable();
+            assert_eq!(keys, cols, "{e}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn skip_invalid_applies_good_rows_and_writes_masked_rejects() -> Result<()> {
         let mut s = source()?;
         let mut rejects = Vec::new();

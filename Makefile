@@ -52,8 +52,10 @@ $(VENV)/.stamp: python/requirements-dev.txt
 	$(VPY) -m pip install --quiet -r python/requirements-dev.txt
 	touch $@
 
+## The extension is built optimized: an unoptimized Arrow/SQLite build is ~10x slower, and the
+## tests and the notebook time real work (DataFrames of 100,000s of rows).
 python-dev: venv
-	cd python && ../$(VENV)/bin/maturin develop --quiet --locked
+	cd python && ../$(VENV)/bin/maturin develop --release --quiet --locked
 
 test-python: python-dev
 	$(VPY) -m pytest -q python/tests
@@ -82,20 +84,25 @@ bench:
 bench-import:
 	$(PYTHON) benches/compare_import.py
 
-## Installs the C library: $(PREFIX)/include/licstore.h, $(PREFIX)/lib/liblicstore.{so,a} and
+## Installs the C library: $(PREFIX)/include/licstore.h, $(PREFIX)/lib/liblicstore.so.X.Y.Z with the
+## links liblicstore.so.X (its SONAME) and liblicstore.so, $(PREFIX)/lib/liblicstore.a and
 ## $(PREFIX)/lib/pkgconfig/licstore.pc (then `pkg-config --cflags --libs licstore` works with
 ## PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig for a PREFIX pkg-config does not search). DESTDIR is
 ## honoured for packaging; INSTALL_PROFILE=debug installs the debug build (the tests do).
 INSTALL_PROFILE   ?= release
 CARGO_TARGET_DIR  ?= $(CURDIR)/target
 LICSTORE_VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# The SONAME's number (ffi/build.rs): liblicstore.so.$(LICSTORE_MAJOR).
+LICSTORE_MAJOR    := $(firstword $(subst ., ,$(LICSTORE_VERSION)))
 INSTALL_LIBSRC    := $(CARGO_TARGET_DIR)/$(INSTALL_PROFILE)
 
 install:
 	$(CARGO) build --locked -p licstore-ffi $(if $(filter release,$(INSTALL_PROFILE)),--release)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/licstore.h $(DESTDIR)$(PREFIX)/include/licstore.h
-	install -m 755 $(INSTALL_LIBSRC)/liblicstore.so $(DESTDIR)$(PREFIX)/lib/liblicstore.so
+	install -m 755 $(INSTALL_LIBSRC)/liblicstore.so $(DESTDIR)$(PREFIX)/lib/liblicstore.so.$(LICSTORE_VERSION)
+	ln -sf liblicstore.so.$(LICSTORE_VERSION) $(DESTDIR)$(PREFIX)/lib/liblicstore.so.$(LICSTORE_MAJOR)
+	ln -sf liblicstore.so.$(LICSTORE_MAJOR) $(DESTDIR)$(PREFIX)/lib/liblicstore.so
 	install -m 644 $(INSTALL_LIBSRC)/liblicstore.a $(DESTDIR)$(PREFIX)/lib/liblicstore.a
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LICSTORE_VERSION)|g' ffi/licstore.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/licstore.pc

@@ -243,6 +243,36 @@ typedef uint32_t licstore_import_mode;
 #endif // __cplusplus
 
 /**
+ * The format of an export (and of an import: CSV or TSV). Passed to functions as `uint32_t`;
+ * any other value is refused with `LICSTORE_INVALID_ARGUMENT`.
+ */
+enum licstore_format
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RFC 4180 CSV with a header line (the canonical format).
+   */
+  LICSTORE_FORMAT_CSV = 0,
+  /**
+   * Tab-separated, with a header line.
+   */
+  LICSTORE_FORMAT_TSV = 1,
+  /**
+   * One JSON object per line (export only).
+   */
+  LICSTORE_FORMAT_JSON_LINES = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_format licstore_format;
+#else
+typedef uint32_t licstore_format;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The volume-licensing program of a licensing ID.
  */
 enum licstore_program
@@ -1074,6 +1104,51 @@ typedef struct licstore_import_report {
 } licstore_import_report;
 
 /**
+ * The progress callback of `licstore_import`: called every 4096 rows and once at the end with
+ * the rows and bytes read so far and the file's size in bytes (`bytes / total_bytes` is the
+ * fraction done), and `user_data` as given in the options. Return 0 to go on; any other value
+ * cancels the import, which then fails with `LICSTORE_INTERRUPTED` and leaves the store
+ * unchanged. It runs on the calling thread, inside the import's transaction: it must not call
+ * licstore with the same store (the call would wait for itself).
+ */
+typedef int32_t (*licstore_progress_callback)(void *user_data,
+                                              uint64_t rows,
+                                              uint64_t bytes,
+                                              uint64_t total_bytes);
+
+/**
+ * Options of `licstore_import`. Zero-initialize it (`licstore_import_options opts = {0};`): all
+ * zeros are the defaults (all-or-nothing, CSV, no rejects file, no progress). The struct belongs
+ * to the caller and is only read during the call.
+ */
+typedef struct licstore_import_options {
+  /**
+   * A `licstore_import_mode`.
+   */
+  uint32_t mode;
+  /**
+   * `LICSTORE_FORMAT_CSV` or `LICSTORE_FORMAT_TSV` (a `licstore_format`).
+   */
+  uint32_t format;
+  /**
+   * NULL, or a file to create (or replace) with the rejected rows: their fields plus
+   * `error_line`, `error_column` and `error_reason`, ready to be fixed and imported again.
+   * Written only when rows were rejected (skip-invalid mode: the import succeeded with
+   * `rejected > 0`; all-or-nothing: it failed with `LICSTORE_CSV_ERROR`); otherwise it is not
+   * created, and an existing file is left as it was.
+   */
+  const char *rejects_path;
+  /**
+   * NULL, or called with the import's progress (see `licstore_progress_callback`).
+   */
+  licstore_progress_callback progress;
+  /**
+   * Passed to `progress` as it is; licstore never reads it.
+   */
+  void *user_data;
+} licstore_import_options;
+
+/**
  * The prepaid units of a SKU (Graph's `prepaidUnits`). Only `enabled` and `warning` units can
  * be assigned.
  */
@@ -1490,6 +1565,52 @@ licstore_result licstore_query_to_csv(const struct licstore_store *store,
                                       const char *sql,
                                       const char *path,
                                       uint64_t *rows_out);
+
+/**
+ * Imports the canonical CSV (or TSV) of an entity from the file at `path`: an upsert by the
+ * entity's natural key, streamed, in one transaction (docs/formats.md has every entity's
+ * columns). `entity` is an entity's name: `"customers"`, `"skus"`, `"subscribers"`, `"groups"`,
+ * `"group_members"`, `"assignments"`, `"numbers"`, `"licensing_ids"`, `"products"`,
+ * `"entitlements"`, `"keys"`, `"activations"`, `"benefits"` or `"reservations"` (anything else
+ * is `LICSTORE_INVALID_ARGUMENT`, the message listing them). `options` may be NULL for the
+ * defaults. On success `*report_out` (caller-owned) receives the counts.
+ *
+ * All-or-nothing mode: a rejected row fails the call with `LICSTORE_CSV_ERROR`, nothing is
+ * written, and the message names file, line, column and value. Skip-invalid mode applies the
+ * valid rows and counts the others in `rejected`. A progress callback returning non-zero fails
+ * the call with `LICSTORE_INTERRUPTED`, nothing written. `entity`, `path` and `options` (with
+ * its `rejects_path`) are only read during the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `entity` and `path` are NULL or NUL-terminated; `options` is
+ * NULL or points to a `licstore_import_options` whose `rejects_path` is NULL or NUL-terminated
+ * and whose `progress` is NULL or a function of that signature; `report_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_import(const struct licstore_store *store,
+                                const char *entity,
+                                const char *path,
+                                const struct licstore_import_options *options,
+                                struct licstore_import_report *report_out);
+
+/**
+ * Exports to the file at `path` (created or replaced; on failure an existing file is left as it
+ * was) in `format` (a `licstore_format`): for an entity's name (see `licstore_import`) its
+ * canonical columns, which `licstore_import` reads back unchanged; for any other public view
+ * (`"sku_usage"`, `"audit_log"`, ...; docs/sql.md) the whole view as it is. Entity names win
+ * where a view has the same name. An unknown name is `LICSTORE_NOT_FOUND`. `rows_out` may be
+ * NULL; otherwise it receives the number of data rows written. `entity_or_view` and `path` are
+ * only read during the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `entity_or_view` and `path` are NULL or NUL-terminated;
+ * `rows_out` is NULL or writable.
+ */
+licstore_result licstore_export(const struct licstore_store *store,
+                                const char *entity_or_view,
+                                uint32_t format,
+                                const char *path,
+                                uint64_t *rows_out);
 
 /**
  * When the last licstore call on this thread failed with `LICSTORE_BULK_OPERATION_FAILED` (an

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use licstore::{Error, Result};
 
 use crate::error::{clear_last_error, licstore_result, set_last_error};
+use crate::registry;
 
 /// Runs a function body: clears the last error, catches panics, turns errors into result codes.
 pub(crate) fn guard(function: &'static str, body: impl FnOnce() -> Result<()>) -> licstore_result {
@@ -109,22 +110,42 @@ pub(crate) unsafe fn path_arg(p: *const c_char, arg: &str) -> Result<PathBuf> {
     }
 }
 
-/// A shared reference to a handle.
+/// A shared reference to a handle: NULL, a freed handle, a pointer licstore never made and a
+/// handle of another type are refused (see `registry`) before the memory is read.
 ///
 /// # Safety
-/// `p` is NULL or a live handle of type `T` created by licstore.
-pub(crate) unsafe fn handle<'a, T>(p: *const T, arg: &str) -> Result<&'a T> {
+/// `p` is NULL or any pointer; if it is a live handle of type `T`, it is not freed by another
+/// thread during the call.
+pub(crate) unsafe fn handle<'a, T: 'static>(p: *const T, arg: &str) -> Result<&'a T> {
+    if p.is_null() {
+        return Err(null(arg));
+    }
+    registry::check(p, arg)?;
+    // SAFETY: a registered, live handle of type `T`.
+    Ok(unsafe { &*p })
+}
+
+/// A struct the caller owns and passes by pointer (`licstore_units`, `licstore_new_entitlement`):
+/// only NULL can be checked; it is not a handle, so it is not in the registry.
+///
+/// # Safety
+/// `p` is NULL or points to a valid `T` for the call.
+pub(crate) unsafe fn struct_arg<'a, T>(p: *const T, arg: &str) -> Result<&'a T> {
     // SAFETY: the caller's contract.
     unsafe { p.as_ref() }.ok_or_else(|| null(arg))
 }
 
-/// An exclusive reference to a handle.
+/// An exclusive reference to a handle, checked as [`handle`].
 ///
 /// # Safety
-/// `p` is NULL or a live handle of type `T` created by licstore, not used by another thread now.
-pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, arg: &str) -> Result<&'a mut T> {
-    // SAFETY: the caller's contract.
-    unsafe { p.as_mut() }.ok_or_else(|| null(arg))
+/// As [`handle`], and not used by another thread now.
+pub(crate) unsafe fn handle_mut<'a, T: 'static>(p: *mut T, arg: &str) -> Result<&'a mut T> {
+    if p.is_null() {
+        return Err(null(arg));
+    }
+    registry::check(p, arg)?;
+    // SAFETY: a registered, live handle of type `T`, not shared now per the caller's contract.
+    Ok(unsafe { &mut *p })
 }
 
 /// An output pointer, checked for NULL before anything is computed.
@@ -174,22 +195,41 @@ pub(crate) fn c_string(s: &str, what: &str) -> Result<CString> {
     })
 }
 
-/// Boxes a handle for C.
-pub(crate) fn into_raw<T>(v: T) -> *mut T {
-    Box::into_raw(Box::new(v))
+/// Boxes a handle for C and registers it as live.
+pub(crate) fn into_raw<T: 'static>(v: T) -> *mut T {
+    let p = Box::into_raw(Box::new(v));
+    registry::register(p);
+    p
 }
 
-/// Frees a handle made by [`into_raw`]; NULL is a no-op.
+/// Frees a handle made by [`into_raw`]; NULL is a no-op. Anything else that is not a live owned
+/// handle of type `T` (a double free, an item borrowed from a list, a foreign pointer) is not
+/// freed either: the call does nothing but leave `LICSTORE_INVALID_ARGUMENT` as the last error.
 ///
 /// # Safety
-/// `p` is NULL or came from [`into_raw`] and has not been freed.
-pub(crate) unsafe fn free_raw<T>(p: *mut T) {
-    if !p.is_null() {
-        guard_free(|| {
-            // SAFETY: the caller's contract.
-            drop(unsafe { Box::from_raw(p) });
-        });
+/// `p` is NULL or any pointer; if it is a live handle, no other thread uses it during the call.
+pub(crate) unsafe fn free_raw<T: 'static>(p: *mut T) {
+    if p.is_null() {
+        return;
     }
+    guard_free(|| match registry::unregister(p) {
+        // SAFETY: made by `into_raw` (registered), unregistered just now, so freed only once.
+        Ok(()) => drop(unsafe { Box::from_raw(p) }),
+        Err(why) => {
+            let name = std::any::type_name::<T>();
+            let name = name.rsplit("::").next().unwrap_or(name);
+            let why = match why {
+                registry::NotFreed::NotLive => format!(
+                    "is not a live {name} handle (freed before, or never made by licstore); \
+                     nothing was freed"
+                ),
+                registry::NotFreed::Borrowed => {
+                    format!("is a {name} borrowed from a list or another handle; free that instead")
+                }
+            };
+            set_last_error(&Error::invalid("argument to _free", format!("{p:p}"), why));
+        }
+    });
 }
 
 /// An array of `count` strings; NULL is allowed only when `count` is 0.
@@ -222,7 +262,7 @@ pub(crate) unsafe fn str_array<'a>(
 }
 
 /// Builds a handle and writes it to an optional output.
-pub(crate) fn write_opt<T: ?Sized, H>(
+pub(crate) fn write_opt<T: ?Sized, H: 'static>(
     out: Option<Out<*mut H>>,
     v: &T,
     make: impl FnOnce(&T) -> Result<H>,

@@ -243,6 +243,8 @@ pub unsafe extern "C" fn licstore_customer_list_get(
                 format!("the list has {} customer(s)", list.items.len()),
             )
         })?;
+        // The customer is a handle now, alive until the list is freed.
+        crate::registry::register_borrowed(c as *const licstore_customer, list as *const _);
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(c) };
         Ok(())

@@ -8,6 +8,7 @@ use licstore::{Error, Result};
 
 use crate::boundary::{guard, handle, Out};
 use crate::error::licstore_result;
+use crate::registry;
 
 /// A core enum that crosses the C boundary as its position in `ALL`. The C enum of the same name
 /// (`licstore_program`, ...) lists the same variants in the same order; the test
@@ -51,7 +52,7 @@ pub(crate) fn enum_value<T: CEnum>(v: T) -> u32 {
 ///
 /// # Safety
 /// `h` is NULL or a live handle; `out` is NULL or writable.
-pub(crate) unsafe fn get_text<H>(
+pub(crate) unsafe fn get_text<H: 'static>(
     function: &'static str,
     h: *const H,
     out: *mut *const c_char,
@@ -72,7 +73,7 @@ pub(crate) unsafe fn get_text<H>(
 ///
 /// # Safety
 /// As [`get_text`].
-pub(crate) unsafe fn get_value<H, T>(
+pub(crate) unsafe fn get_value<H: 'static, T>(
     function: &'static str,
     h: *const H,
     out: *mut T,
@@ -92,7 +93,7 @@ pub(crate) unsafe fn get_value<H, T>(
 ///
 /// # Safety
 /// As [`get_text`].
-pub(crate) unsafe fn get_enum<H, T: CEnum>(
+pub(crate) unsafe fn get_enum<H: 'static, T: CEnum>(
     function: &'static str,
     h: *const H,
     out: *mut u32,
@@ -106,7 +107,7 @@ pub(crate) unsafe fn get_enum<H, T: CEnum>(
 ///
 /// # Safety
 /// As [`get_text`]; `present_out` is NULL or writable.
-pub(crate) unsafe fn get_opt_int<H>(
+pub(crate) unsafe fn get_opt_int<H: 'static>(
     function: &'static str,
     h: *const H,
     value_out: *mut i64,
@@ -132,7 +133,7 @@ pub(crate) unsafe fn get_opt_int<H>(
 ///
 /// # Safety
 /// `list` is NULL or a live list; `out` is NULL or writable.
-pub(crate) unsafe fn list_len<L>(
+pub(crate) unsafe fn list_len<L: 'static>(
     function: &'static str,
     list: *const L,
     out: *mut usize,
@@ -152,7 +153,7 @@ pub(crate) unsafe fn list_len<L>(
 ///
 /// # Safety
 /// `list` is NULL or a live list; `out` is NULL or writable.
-pub(crate) unsafe fn list_get<L, T>(
+pub(crate) unsafe fn list_get<L: 'static, T: 'static>(
     function: &'static str,
     list: *const L,
     index: usize,
@@ -171,6 +172,8 @@ pub(crate) unsafe fn list_get<L, T>(
                 format!("the list has {} item(s)", items.len()),
             )
         })?;
+        // The item is a handle now, alive until the list is freed.
+        registry::register_borrowed(item as *const T, list as *const L);
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(item) };
         Ok(())

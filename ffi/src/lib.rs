@@ -24,6 +24,7 @@ mod handles;
 pub mod io;
 pub mod online;
 pub mod query;
+mod registry;
 pub mod store;
 pub mod volume;
 pub mod volume_types;

@@ -28,7 +28,7 @@ use licstore::{
 
 use crate::boundary::{
     c_string, check_buffer_size, free_raw, guard, handle, handle_mut, into_raw, opt_str_arg,
-    path_arg, str_arg, str_array, write_c_buffer, write_opt, Out,
+    path_arg, str_arg, str_array, struct_arg, write_c_buffer, write_opt, Out,
 };
 use crate::error::{licstore_last_error_code, licstore_result};
 use crate::handles::{get_opt_int, get_text, get_value, list_get, list_len};
@@ -622,7 +622,7 @@ pub unsafe extern "C" fn licstore_skus_set(
     guard_online("licstore_skus_set", || {
         // SAFETY (all): the caller's contract.
         let store = unsafe { handle(store, "store") }?;
-        let u = unsafe { handle(units, "units") }?;
+        let u = unsafe { struct_arg(units, "units") }?;
         let new = NewSku {
             customer: unsafe { str_arg(customer, "customer") }?.into(),
             sku: unsafe { str_arg(sku, "sku") }?.into(),

@@ -21,8 +21,8 @@ use licstore::{
 };
 
 use crate::boundary::{
-    check_buffer_size, guard, handle, opt_str_arg, path_arg, str_arg, str_array, write_c_buffer,
-    write_opt, Out,
+    check_buffer_size, guard, handle, opt_str_arg, path_arg, str_arg, str_array, struct_arg,
+    write_c_buffer, write_opt, Out,
 };
 use crate::error::licstore_result;
 use crate::handles::enum_arg;
@@ -62,7 +62,7 @@ unsafe fn opt_date(p: *const c_char, arg: &str) -> Result<Option<NaiveDate>> {
 }
 
 /// Builds the handle and writes it to a required output.
-fn write_req<T: ?Sized, H>(
+fn write_req<T: ?Sized, H: 'static>(
     out: Out<*mut H>,
     v: &T,
     make: impl FnOnce(&T) -> Result<H>,
@@ -320,7 +320,7 @@ pub unsafe extern "C" fn licstore_entitlements_add(
     guard("licstore_entitlements_add", || {
         // SAFETY (all): the caller's contract.
         let store = unsafe { handle(store, "store") }?;
-        let e = unsafe { new_entitlement(handle(entitlement, "entitlement")?, "entitlement") }?;
+        let e = unsafe { new_entitlement(struct_arg(entitlement, "entitlement")?, "entitlement") }?;
         let out = Out::optional(entitlement_out);
         let added = store.lock().add_entitlement(&e)?;
         write_opt(out, &added, licstore_entitlement::new)

@@ -12,12 +12,24 @@ rm -rf "$PREFIX" "$WORK"
 mkdir -p "$WORK"
 
 make -s -C "$ROOT" install PREFIX="$PREFIX" INSTALL_PROFILE="$PROFILE" CARGO_TARGET_DIR="$TARGET_DIR"
-for f in include/licstore.h lib/liblicstore.so lib/liblicstore.a lib/pkgconfig/licstore.pc; do
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)
+MAJOR=${VERSION%%.*}
+for f in include/licstore.h "lib/liblicstore.so.$VERSION" lib/liblicstore.a lib/pkgconfig/licstore.pc; do
   test -f "$PREFIX/$f" || { echo "install: $PREFIX/$f missing" >&2; exit 1; }
 done
+# The shared library is installed under its full version, with the SONAME link (what programs
+# record and the loader looks for) and the development link (what -llicstore finds).
+test "$(readlink "$PREFIX/lib/liblicstore.so.$MAJOR")" = "liblicstore.so.$VERSION" ||
+  { echo "install: lib/liblicstore.so.$MAJOR is not a link to liblicstore.so.$VERSION" >&2; exit 1; }
+test "$(readlink "$PREFIX/lib/liblicstore.so")" = "liblicstore.so.$MAJOR" ||
+  { echo "install: lib/liblicstore.so is not a link to liblicstore.so.$MAJOR" >&2; exit 1; }
+SONAME=$(readelf -d "$PREFIX/lib/liblicstore.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+test "$SONAME" = "liblicstore.so.$MAJOR" || { echo "install: SONAME is '$SONAME'" >&2; exit 1; }
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)
 test "$(pkg-config --modversion licstore)" = "$VERSION"
+test "$(pkg-config --variable=libdir licstore)" = "$PREFIX/lib"
+# shellcheck disable=SC2046,SC2116
+test "$(echo $(pkg-config --cflags licstore))" = "-I$PREFIX/include"
 
 # A VLSC download with one MAK (3 used, 2 available) and a list of three machines.
 printf 'Licensing ID\tParent Program\tOrganization\tProduct\tProduct Key\tType\tMAK Activations-Used/Available\n' > "$WORK/vlsc.tsv"
@@ -46,6 +58,11 @@ check_run() {
 # shellcheck disable=SC2046
 $CC -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$WORK/mak_activate" "$ROOT/examples/c/mak_activate.c" \
   $(pkg-config --cflags --libs licstore) -Wl,-rpath,"$PREFIX/lib"
+# It records the SONAME, and the loader finds it in PREFIX.
+readelf -d "$WORK/mak_activate" | grep -q "NEEDED.*\[liblicstore.so.$MAJOR\]" ||
+  { echo "mak_activate does not record liblicstore.so.$MAJOR" >&2; exit 1; }
+ldd "$WORK/mak_activate" | grep -q "liblicstore.so.$MAJOR => $PREFIX/lib/liblicstore.so.$MAJOR" ||
+  { echo "mak_activate does not load $PREFIX/lib/liblicstore.so.$MAJOR" >&2; exit 1; }
 check_run "$WORK/mak_activate"
 
 # 2. Static library: liblicstore.a and the Libs.private of licstore.pc.

@@ -9,8 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod access;
 mod online;
 mod volume;
+pub use access::*;
 pub use online::*;
 pub use volume::*;
 
@@ -56,6 +58,18 @@ pub struct Cli {
         help_heading = "Global options"
     )]
     pub actor: Option<String>,
+
+    /// Act as this principal (docs/access.md): see only its licensing IDs, with its roles
+    /// [env: LICSTORE_AS].
+    #[arg(
+        long = "as",
+        global = true,
+        value_name = "EMAIL",
+        env = "LICSTORE_AS",
+        hide_env = true,
+        help_heading = "Global options"
+    )]
+    pub as_principal: Option<String>,
 
     /// Output format: table (aligned, for people; the default), or for scripts csv, tsv, json
     /// (one array of objects) or jsonl (one object per line).
@@ -132,6 +146,34 @@ pub enum Command {
             licstore --db contoso.licstore entitlements list --licensing-id 54839201"
     )]
     Entitlements(EntitlementsCommand),
+
+    /// Add, list and show principals (people who hold roles on licensing IDs).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore principals add ann@contoso.com --first-name Ann --last-name Lee\n  \
+            licstore --db contoso.licstore principals list"
+    )]
+    Principals(PrincipalsCommand),
+
+    /// Grant, revoke and list roles per licensing ID; set agreement contacts.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore roles grant ann@contoso.com 54839201 Administrator\n  \
+            licstore --db contoso.licstore roles list --licensing-id 54839201\n  \
+            licstore --db contoso.licstore roles warnings"
+    )]
+    Roles(RolesCommand),
+
+    /// Request permissions, and accept or deny requests.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            licstore --db contoso.licstore --as bob@contoso.com requests add bob@contoso.com 54839201 ProductKeys\n  \
+            licstore --db contoso.licstore --as ann@contoso.com requests accept 1"
+    )]
+    Requests(RequestsCommand),
 
     /// Print the license summary: licenses, SA, deployed, shortfall and surplus.
     #[command(after_help = "Examples:\n  \

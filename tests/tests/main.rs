@@ -2,6 +2,7 @@
 //! real files, and the checks that the Rust, C and Python lists of error codes agree.
 
 mod cli;
+mod cli_access;
 mod cli_online;
 mod cli_report;
 mod cli_volume;

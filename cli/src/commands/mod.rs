@@ -10,6 +10,7 @@ use crate::args::{Cli, Command, OutputFormat};
 use crate::exit;
 use crate::output::{io_error, write_aligned, Stdout, Table};
 
+pub mod access;
 pub mod audit;
 pub mod benefits;
 pub mod customers;
@@ -112,6 +113,8 @@ pub struct Ctx {
     pub db: Option<PathBuf>,
     /// `--actor` / `LICSTORE_ACTOR`.
     pub actor: Option<String>,
+    /// `--as` / `LICSTORE_AS`: the principal a scoped handle acts for.
+    pub principal: Option<String>,
     /// `--format`, when given.
     pub format: Option<OutputFormat>,
     /// Standard output.
@@ -155,7 +158,16 @@ impl Ctx {
     /// Opens the existing store; a missing file is an error that says how to create one.
     pub fn open_existing(&self) -> Result<Store, Failure> {
         let path = self.db_path()?;
-        match Store::open_existing(path) {
+        let opened = match &self.principal {
+            Some(email) if self.actor.is_some() => {
+                return Err(Failure::usage(format!(
+                    "--actor cannot be combined with --as {email}: the principal is the actor"
+                )))
+            }
+            Some(email) => Store::open_scoped(path, email),
+            None => Store::open_existing(path),
+        };
+        match opened {
             Ok(s) => self.with_actor(s),
             Err(e) if e.code() == ErrorCode::NotFound => Err(Failure {
                 exit: exit::exit_code(ErrorCode::NotFound),
@@ -172,6 +184,11 @@ impl Ctx {
 
     /// Opens the store, creating it when the file does not exist.
     pub fn open_or_create(&self) -> Result<Store, Failure> {
+        if self.principal.is_some() {
+            return Err(Failure::usage(
+                "--as acts within an existing store; it cannot create one",
+            ));
+        }
         let s = Store::open(self.db_path()?)?;
         self.with_actor(s)
     }
@@ -216,6 +233,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let mut ctx = Ctx {
         db: cli.db,
         actor: cli.actor,
+        principal: cli.as_principal,
         format: cli.format,
         out: Stdout::new(),
     };
@@ -225,6 +243,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::LicensingIds(c) => volume::licensing_ids(&mut ctx, c)?,
         Command::Products(c) => volume::products(&mut ctx, c)?,
         Command::Entitlements(c) => volume::entitlements(&mut ctx, c)?,
+        Command::Principals(c) => access::principals(&mut ctx, c)?,
+        Command::Roles(c) => access::roles_command(&mut ctx, c)?,
+        Command::Requests(c) => access::requests(&mut ctx, c)?,
         Command::Summary(a) => volume::summary(&mut ctx, a)?,
         Command::Keys(c) => keys::run(&mut ctx, c)?,
         Command::Benefits(c) => benefits::benefits(&mut ctx, c)?,

@@ -385,6 +385,29 @@ impl Scope {
     }
 }
 
+/// The tables a scoped handle's connection may read: volume licensing, access, customers (the
+/// names of its licensing IDs' customers), the schema, and SQLite's JSON table functions.
+const SCOPED_TABLES: &[&str] = &[
+    "agreement_contact",
+    "customer",
+    "entitlement",
+    "json_each",
+    "json_tree",
+    "key_activation",
+    "key_activation_daily",
+    "licensing_id",
+    "limit_increase_request",
+    "permission_request",
+    "principal",
+    "principal_role",
+    "product",
+    "product_key",
+    "reservation",
+    "sa_benefit",
+    "sqlite_master",
+    "sqlite_schema",
+];
+
 fn roles_json(roles: &[Role]) -> String {
     let mut v: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     v.push(Role::Administrator.as_str());
@@ -473,6 +496,21 @@ impl Store {
         let p = require_principal(self.conn(), email)?;
         self.actor = p.1.email.clone();
         self.reader = None;
+        // The handle's own connection reads only the tables of volume licensing and access:
+        // any other read (online services, jobs, the audit log) fails, whichever function tries.
+        let _ = self
+            .conn
+            .authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
+                use rusqlite::hooks::{AuthAction, Authorization};
+                match ctx.action {
+                    AuthAction::Read { table_name, .. }
+                        if !SCOPED_TABLES.contains(&table_name.to_ascii_lowercase().as_str()) =>
+                    {
+                        Authorization::Deny
+                    }
+                    _ => Authorization::Allow,
+                }
+            }));
         self.scope = Some(Scope {
             principal_id: p.0,
             email: p.1.email,
@@ -567,6 +605,27 @@ impl Store {
         }
         rows.retain(|r| numbers.contains(&key(r).to_lowercase()));
         Ok(rows)
+    }
+
+    /// Keeps the customers that own a licensing ID on which the scoped principal holds a role;
+    /// all on the owner's handle.
+    pub(crate) fn visible_customers(
+        &self,
+        mut customers: Vec<crate::customers::Customer>,
+    ) -> Result<Vec<crate::customers::Customer>> {
+        let Some(scope) = &self.scope else {
+            return Ok(customers);
+        };
+        let ids = visible_lid_ids(self.conn(), scope.principal_id, read::LICENSING_IDS)?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT customer_id FROM licensing_id WHERE id = ?1")?;
+        let mut owners = HashSet::new();
+        for id in ids {
+            owners.insert(st.query_row([id], |r| r.get::<_, i64>(0))?);
+        }
+        customers.retain(|c| owners.contains(&c.id));
+        Ok(customers)
     }
 
     /// On a scoped handle, a license summary query limited to the licensing IDs the principal may
@@ -1945,6 +2004,26 @@ mod tests {
         assert!(e.to_string().contains("online services"), "{e}");
         assert_eq!(
             code(bob.set_actor("someone else")),
+            ErrorCode::PermissionDenied
+        );
+        // Reads of online services, jobs and the audit log fail on a scoped handle's connection.
+        let e = bob.audit_entries(None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::PermissionDenied, "{e}");
+        assert_eq!(
+            code(bob.subscribers("Contoso")),
+            ErrorCode::PermissionDenied
+        );
+        assert_eq!(
+            bob.customers()?
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["Contoso"]
+        );
+        assert_eq!(code(bob.customer("Fabrikam")), ErrorCode::NotFound);
+        let mut out = Vec::new();
+        assert_eq!(
+            code(bob.export_entity(crate::Entity::Keys, crate::Format::Csv, &mut out)),
             ErrorCode::PermissionDenied
         );
         assert_eq!(

@@ -232,7 +232,10 @@ impl Store {
 
     /// The customer with this name (case-insensitive), or [`Error::NotFound`].
     pub fn customer(&self, name: &str) -> Result<Customer> {
-        require(self.conn(), name)
+        let c = require(self.conn(), name)?;
+        self.visible_customers(vec![c])?
+            .pop()
+            .ok_or_else(|| Error::not_found("customer", name))
     }
 
     /// Every customer, by name.
@@ -241,7 +244,7 @@ impl Store {
             .conn()
             .prepare_cached(&format!("SELECT {COLUMNS} FROM customer ORDER BY name"))?;
         let rows = st.query_map([], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        self.visible_customers(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Removes a customer. Fails with [`Error::InUse`] (naming what refers to it) while any row

@@ -425,6 +425,12 @@ impl From<rusqlite::Error> for Error {
                 C::OperationInterrupted => {
                     Error::Interrupted(msg.clone().unwrap_or_else(|| "interrupted".into()))
                 }
+                // Only a scoped handle's connection has an authorizer (access.rs; the query
+                // channel maps its own refusals).
+                C::AuthorizationForStatementDenied => Error::PermissionDenied(format!(
+                    "{} on a handle scoped to a principal (online services, jobs and the audit log are the store owner's)",
+                    msg.as_deref().unwrap_or("not authorized")
+                )),
                 _ => Error::Database(e),
             },
             _ => Error::Database(e),

@@ -193,6 +193,7 @@ impl Store {
         format: Format,
         out: &mut dyn Write,
     ) -> Result<u64> {
+        self.require_owner("export entities (an export holds every licensing ID's rows)")?;
         match entity {
             Entity::Customers => self.export_customers(format, out),
             Entity::Assignments => self.export_assignments(format, out),

@@ -553,53 +553,104 @@ pub(crate) type Redact<'r> = &'r dyn Fn(&Header, &mut Vec<String>, &mut RowError
 /// collected (and written to the rejects file), progress reported every [`PROGRESS_EVERY`] rows
 /// and at the end (a `Break` from the callback stops the import with [`Error::Interrupted`]), and
 /// the end decided by the mode: in all-or-nothing mode any rejected row rolls everything back.
-/// Every canonical import goes through here, so no import writes its own loop.
+/// Every canonical import goes through here (or [`run_import_with`]), so no import writes its
+/// own loop.
 pub(crate) fn run_import<R: Read>(
     store: &mut Store,
-    mut records: Records<R>,
+    records: Records<R>,
+    header: Header,
+    opts: ImportOptions<'_>,
+    redact: Option<Redact<'_>>,
+    mut row: impl FnMut(&WriteCtx<'_>, &Header, &Record<'_>) -> RowResult,
+) -> Result<ImportReport> {
+    run_import_with(store, records, header, opts, redact, |ctx, run| {
+        run.rows(|header, rec| row(ctx, header, rec))
+    })
+}
+
+/// Like [`run_import`], for an import that needs state built inside the transaction (prepared
+/// statements, id maps) or work after the last row (deferred checks, batched writes): `body`
+/// gets the transaction and the run, calls [`ImportRun::rows`] once with its row handler, and may
+/// then adjust the report and the rejects before the run concludes (final progress report, mode).
+pub(crate) fn run_import_with<R: Read>(
+    store: &mut Store,
+    records: Records<R>,
     header: Header,
     mut opts: ImportOptions<'_>,
     redact: Option<Redact<'_>>,
-    mut row: impl FnMut(&WriteCtx<'_>, &Header, &Record<'_>) -> RowResult,
+    body: impl FnOnce(&WriteCtx<'_>, &mut ImportRun<'_, '_, R>) -> Result<()>,
 ) -> Result<ImportReport> {
     let mode = opts.mode;
     let total_bytes = opts.total_bytes;
     let rejects_out = opts.rejects.take();
-    let mut progress = opts.progress.take();
+    let progress = opts.progress.take();
     store.write(|ctx| {
-        let mut report = ImportReport::default();
-        let mut rejects = Rejects::new(rejects_out);
-        let mut tell = |rows: u64, bytes: u64| -> Result<()> {
-            if let Some(p) = progress.as_mut() {
-                if p(Progress {
-                    rows,
-                    bytes,
-                    total_bytes,
-                })
-                .is_break()
-                {
-                    return Err(Error::Interrupted(format!(
-                        "import interrupted after {rows} rows; nothing was written"
-                    )));
-                }
-            }
-            Ok(())
+        let mut run = ImportRun {
+            records,
+            header,
+            report: ImportReport::default(),
+            rejects: Rejects::new(rejects_out),
+            progress,
+            total_bytes,
+            redact,
         };
-        while let Some(next) = records.next()? {
-            report.rows += 1;
+        body(ctx, &mut run)?;
+        let (rows, bytes) = (run.report.rows, run.records.bytes());
+        run.tell(rows, bytes)?;
+        conclude(mode, run.rejects, run.report)
+    })
+}
+
+/// One import in progress (see [`run_import_with`]).
+pub(crate) struct ImportRun<'o, 'r, R: Read> {
+    records: Records<R>,
+    /// The file's header.
+    pub header: Header,
+    /// The counts so far.
+    pub report: ImportReport,
+    /// The rejected rows so far.
+    pub rejects: Rejects<'o>,
+    progress: Option<&'o mut dyn FnMut(Progress) -> ControlFlow<()>>,
+    total_bytes: Option<u64>,
+    redact: Option<Redact<'r>>,
+}
+
+impl<R: Read> ImportRun<'_, '_, R> {
+    fn tell(&mut self, rows: u64, bytes: u64) -> Result<()> {
+        if let Some(p) = self.progress.as_mut() {
+            if p(Progress {
+                rows,
+                bytes,
+                total_bytes: self.total_bytes,
+            })
+            .is_break()
+            {
+                return Err(Error::Interrupted(format!(
+                    "import interrupted after {rows} rows; nothing was written"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads every record, hands each to `row` and counts what it did; rejected rows (malformed
+    /// records included) go to the rejects, a fatal error stops the import.
+    pub fn rows(&mut self, mut row: impl FnMut(&Header, &Record<'_>) -> RowResult) -> Result<()> {
+        while let Some(next) = self.records.next()? {
+            self.report.rows += 1;
             let failed = match next {
                 Err(e) => Some((None, e)),
-                Ok(rec) => match row(ctx, &header, &rec) {
+                Ok(rec) => match row(&self.header, &rec) {
                     Ok(RowOutcome::Inserted) => {
-                        report.inserted += 1;
+                        self.report.inserted += 1;
                         None
                     }
                     Ok(RowOutcome::Updated) => {
-                        report.updated += 1;
+                        self.report.updated += 1;
                         None
                     }
                     Ok(RowOutcome::Unchanged) => {
-                        report.unchanged += 1;
+                        self.report.unchanged += 1;
                         None
                     }
                     Err(RowFail::Reject(e)) => Some((Some(rec.fields()), e)),
@@ -607,19 +658,19 @@ pub(crate) fn run_import<R: Read>(
                 },
             };
             if let Some((fields, mut e)) = failed {
-                let mut fields = fields.unwrap_or_else(|| records.current_fields());
-                if let Some(r) = redact {
-                    r(&header, &mut fields, &mut e);
+                let mut fields = fields.unwrap_or_else(|| self.records.current_fields());
+                if let Some(r) = self.redact {
+                    r(&self.header, &mut fields, &mut e);
                 }
-                rejects.add(&header, fields, e)?;
+                self.rejects.add(&self.header, fields, e)?;
             }
-            if report.rows % PROGRESS_EVERY == 0 {
-                tell(report.rows, records.bytes())?;
+            if self.report.rows.is_multiple_of(PROGRESS_EVERY) {
+                let (rows, bytes) = (self.report.rows, self.records.bytes());
+                self.tell(rows, bytes)?;
             }
         }
-        tell(report.rows, records.bytes())?;
-        conclude(mode, rejects, report)
-    })
+        Ok(())
+    }
 }
 
 /// Parses an optional count (a whole number, zero or more) of a record; `None` when blank.

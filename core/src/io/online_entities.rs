@@ -109,6 +109,10 @@ const SUB_WHAT: &[(&str, &str)] = &[
 #[derive(Default)]
 pub(crate) struct SubscriberWriter {
     customers: CustomerIds,
+    /// Rows that were new users, and rows that named a user the store has: which of the two a
+    /// file mostly holds decides whether a row is tried as an insert first or looked up first.
+    new_rows: u64,
+    known_rows: u64,
 }
 
 /// A stored subscriber row: id, customer id, and the public record.
@@ -234,9 +238,14 @@ impl SubscriberWriter {
             .map(SubscriberStatus::parse)
             .transpose()
             .map_err(|e| fail(rec, "status", e))?;
-        // New users are the bulk of a big file: insert first, and look the user up only when its
-        // UPN is taken.
-        if let Some(customer) = customer {
+        // A file of new users (the bulk of a big first import) is inserted first, a user looked up
+        // only when its UPN is taken; a file of known users (a re-import, an update) is looked up
+        // first. Either way one statement does the common case.
+        let mut known = None;
+        if self.known_rows > self.new_rows {
+            known = Self::find(ctx, &upn)?;
+        }
+        if let (None, Some(customer)) = (&known, customer) {
             let (cid, cname) = self
                 .customers
                 .get(ctx.tx, customer)
@@ -253,14 +262,19 @@ impl SubscriberWriter {
             let valid = online::validate_subscriber(&new)
                 .map_err(|e| fail(rec, column_of(&e, SUB_WHAT, "user_principal_name"), e))?;
             if Self::insert_valid(ctx, cid, &valid, true)? {
+                self.new_rows += 1;
                 return Ok(RowOutcome::Inserted);
             }
         }
-        let Some((id, cid, before)) = Self::find(ctx, &upn)? else {
+        if known.is_none() {
+            known = Self::find(ctx, &upn)?;
+        }
+        let Some((id, cid, before)) = known else {
             return Err(rec
                 .error(Some("customer"), Some(""), "a new user needs its customer")
                 .into());
         };
+        self.known_rows += 1;
         if let Some(cust) = customer {
             let (want, _) = self
                 .customers

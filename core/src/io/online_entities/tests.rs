@@ -652,3 +652,28 @@ fn many_bad_rows_among_good_ones_are_all_counted_and_nothing_is_written() -> Res
     assert_eq!((r.inserted, r.rejected), (8_000, 2_000));
     Ok(())
 }
+
+#[test]
+fn a_file_mixing_known_and_new_users_upserts_each_row() -> Result<()> {
+    let mut s = populated()?;
+    // Known users first (the writer switches to looking up first), then new ones, then known.
+    let r = import(
+        &mut s,
+        Entity::Subscribers,
+        "mixed.csv",
+        "customer,user_principal_name,department\n\
+         Contoso,adele@contoso.com,Sales\nContoso,megan@contoso.com,Legal\n\
+         Contoso,h1@contoso.com,Ops\nContoso,h2@contoso.com,Ops\nContoso,h3@contoso.com,Ops\n\
+         Contoso,new.hire@contoso.com,Ops\n,h1@contoso.com,Finance\n",
+    )?;
+    assert_eq!((r.inserted, r.updated, r.unchanged), (3, 3, 1), "{r:?}");
+    assert_eq!(
+        s.subscriber("h1@contoso.com")?.department.as_deref(),
+        Some("Finance")
+    );
+    assert_eq!(
+        s.subscriber("megan@contoso.com")?.department.as_deref(),
+        Some("Legal")
+    );
+    Ok(())
+}

@@ -502,16 +502,6 @@ impl Store {
             let lid = licensing_id(&f, ctx, LID)?;
             let family = f.require(FAMILY)?;
             let version = f.require(VERSION)?;
-            if volume::find_product(ctx.tx, family, version)
-                .map_err(|e| f.fail(FAMILY, family, e))?
-                .is_none()
-            {
-                return Err(f.reject(
-                    VERSION,
-                    Some(version),
-                    format!("no product {family} {version} in the store"),
-                ));
-            }
             let quantity = f.int(QUANTITY)?.ok_or_else(|| f.blank(QUANTITY))?;
             let kind = f
                 .parse(KIND, str::parse::<EntitlementKind>)?
@@ -537,6 +527,13 @@ impl Store {
                 None => {
                     volume::insert_entitlement_with_id(ctx, &n, id).map_err(|e| match e {
                         Error::AlreadyExists { .. } => f.fail(ID, &id.unwrap_or(0).to_string(), e),
+                        Error::NotFound {
+                            entity: "product", ..
+                        } => f.reject(
+                            VERSION,
+                            Some(version),
+                            format!("no product {family} {version} in the store"),
+                        ),
                         Error::NotFound { .. } => {
                             f.fail(FROM, n.from_family.as_deref().unwrap_or(""), e)
                         }

@@ -852,6 +852,110 @@ typedef uint32_t licstore_change_kind;
 #endif // __cplusplus
 
 /**
+ * A role on a licensing ID. Passed to functions as `uint32_t` (arrays of `uint32_t`); any other
+ * value is refused with `LICSTORE_INVALID_ARGUMENT`.
+ */
+enum licstore_role
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Manages the licensing ID's principals and roles.
+   */
+  LICSTORE_ROLE_ADMINISTRATOR = 0,
+  /**
+   * Reads licenses, entitlements and the summary.
+   */
+  LICSTORE_ROLE_LICENSING_INFO_VIEWER = 1,
+  /**
+   * Downloads software.
+   */
+  LICSTORE_ROLE_DOWNLOAD = 2,
+  /**
+   * Reads and reveals product keys, records activations.
+   */
+  LICSTORE_ROLE_PRODUCT_KEYS = 3,
+  /**
+   * Manages Software Assurance benefits.
+   */
+  LICSTORE_ROLE_SOFTWARE_ASSURANCE_MANAGER = 4,
+  /**
+   * Manages online services.
+   */
+  LICSTORE_ROLE_ONLINE_SERVICES_MANAGER = 5,
+  /**
+   * Manages subscriptions.
+   */
+  LICSTORE_ROLE_SUBSCRIPTIONS_MANAGER = 6,
+  /**
+   * Submits and cancels reservations (a permission, held only with OnlineServicesManager).
+   */
+  LICSTORE_ROLE_MANAGE_RESERVATION = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_role licstore_role;
+#else
+typedef uint32_t licstore_role;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A group of roles granted together.
+ */
+enum licstore_role_group
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * SoftwareAssuranceManager and LicensingInfoViewer.
+   */
+  LICSTORE_ROLE_GROUP_SOFTWARE_ASSURANCE_MANAGER = 0,
+  /**
+   * OnlineServicesManager and LicensingInfoViewer.
+   */
+  LICSTORE_ROLE_GROUP_ONLINE_SERVICES_MANAGER = 1,
+  /**
+   * SubscriptionsManager and LicensingInfoViewer.
+   */
+  LICSTORE_ROLE_GROUP_SUBSCRIPTIONS_MANAGER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_role_group licstore_role_group;
+#else
+typedef uint32_t licstore_role_group;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of an agreement contact.
+ */
+enum licstore_contact_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The primary contact.
+   */
+  LICSTORE_CONTACT_KIND_PRIMARY_CONTACT = 0,
+  /**
+   * The notices correspondent.
+   */
+  LICSTORE_CONTACT_KIND_NOTICES_CORRESPONDENT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum licstore_contact_kind licstore_contact_kind;
+#else
+typedef uint32_t licstore_contact_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A bulk request being built: customer, operation, targets, SKUs, options and mode. Made by
  * `licstore_bulk_request_new`, changed by the `licstore_bulk_request_*` setters, used (not
  * consumed) by `licstore_bulk_preview` and `licstore_bulk_run`, freed with
@@ -1325,6 +1429,136 @@ typedef struct licstore_new_entitlement {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Adds a principal: a business e-mail (the key, case-insensitive) with first and last name. It
+ * holds no role yet. On a scoped handle the acting principal must be an Administrator of some
+ * licensing ID (`LICSTORE_PERMISSION_DENIED`). An existing e-mail is `LICSTORE_ALREADY_EXISTS`;
+ * a malformed one `LICSTORE_INVALID_ARGUMENT`. The strings are only read during the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated.
+ */
+licstore_result licstore_principals_add(const struct licstore_store *store,
+                                        const char *email,
+                                        const char *first_name,
+                                        const char *last_name);
+
+/**
+ * Grants `count` roles (`licstore_role` values in `roles`) to the principal `email` on the
+ * licensing ID `licensing_id`; roles held already are kept. `LICSTORE_MANAGE_RESERVATION` needs
+ * `LICSTORE_ROLE_ONLINE_SERVICES_MANAGER`, held or granted in the same call
+ * (`LICSTORE_INVALID_STATE`). On a scoped handle the acting principal must be an Administrator
+ * of the licensing ID. `changed_out` (may be NULL) receives how many roles were new;
+ * `single_administrator_out` (may be NULL) 1 when this change left the licensing ID with
+ * exactly one Administrator (it had another count before), else 0. The inputs are only read
+ * during the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `roles` is NULL or
+ * points to `count` values; the outputs are NULL or writable.
+ */
+licstore_result licstore_roles_grant(const struct licstore_store *store,
+                                     const char *email,
+                                     const char *licensing_id,
+                                     const uint32_t *roles,
+                                     size_t count,
+                                     size_t *changed_out,
+                                     int32_t *single_administrator_out);
+
+/**
+ * Grants the roles of a role group (`group`, a `licstore_role_group`), as `licstore_roles_grant`.
+ *
+ * # Safety
+ * As `licstore_roles_grant`.
+ */
+licstore_result licstore_roles_grant_group(const struct licstore_store *store,
+                                           const char *email,
+                                           const char *licensing_id,
+                                           uint32_t group,
+                                           size_t *changed_out,
+                                           int32_t *single_administrator_out);
+
+/**
+ * Revokes `count` roles of the principal `email` on `licensing_id`; roles not held are ignored.
+ * Refused with `LICSTORE_INVALID_STATE` when the licensing ID would lose its last
+ * Administrator. Outputs and scoped handles as `licstore_roles_grant`.
+ *
+ * # Safety
+ * As `licstore_roles_grant`.
+ */
+licstore_result licstore_roles_revoke(const struct licstore_store *store,
+                                      const char *email,
+                                      const char *licensing_id,
+                                      const uint32_t *roles,
+                                      size_t count,
+                                      size_t *changed_out,
+                                      int32_t *single_administrator_out);
+
+/**
+ * Revokes every role of the principal `email` on `licensing_id`, with the refusals of
+ * `licstore_roles_revoke`. A scoped principal may do this for itself, or for others as an
+ * Administrator of the licensing ID. Outputs as `licstore_roles_grant`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; the outputs are NULL
+ * or writable.
+ */
+licstore_result licstore_roles_revoke_all(const struct licstore_store *store,
+                                          const char *email,
+                                          const char *licensing_id,
+                                          size_t *changed_out,
+                                          int32_t *single_administrator_out);
+
+/**
+ * Sets the agreement contact of kind `kind` (a `licstore_contact_kind`) of `licensing_id` to
+ * the principal `email` (added with `first_name` and `last_name` when new; an existing one keeps
+ * its names) and grants it Administrator there; the previous contact keeps its roles. Owner's
+ * handle only (`LICSTORE_PERMISSION_DENIED` on a scoped one). The strings are only read during
+ * the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated.
+ */
+licstore_result licstore_agreement_contacts_set(const struct licstore_store *store,
+                                                const char *licensing_id,
+                                                uint32_t kind,
+                                                const char *email,
+                                                const char *first_name,
+                                                const char *last_name);
+
+/**
+ * Asks for `count` roles for the principal `email` on `licensing_id`, with an optional
+ * `comment` (NULL or `""` for none). A second pending request of the same principal for the
+ * same licensing ID is `LICSTORE_INVALID_STATE`; a scoped principal asks only for itself.
+ * `request_id_out` (may be NULL) receives the request's id. The inputs are only read during the
+ * call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings are NULL or NUL-terminated; `roles` is NULL or
+ * points to `count` values; `request_id_out` is NULL or writable.
+ */
+licstore_result licstore_permission_requests_add(const struct licstore_store *store,
+                                                 const char *email,
+                                                 const char *licensing_id,
+                                                 const uint32_t *roles,
+                                                 size_t count,
+                                                 const char *comment,
+                                                 int64_t *request_id_out);
+
+/**
+ * Decides a pending permission request: `decision` is a `licstore_decision` (grant gives the
+ * requested roles), `note` optional (NULL or `""`). A decided request is
+ * `LICSTORE_INVALID_STATE`, an unknown one `LICSTORE_NOT_FOUND`; on a scoped handle the acting
+ * principal must be an Administrator of the request's licensing ID.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `note` is NULL or NUL-terminated.
+ */
+licstore_result licstore_permission_requests_decide(const struct licstore_store *store,
+                                                    int64_t request_id,
+                                                    uint32_t decision,
+                                                    const char *note);
 
 /**
  * Adds a customer. `name` is required; `tenant_domain` (e.g. `"contoso.onmicrosoft.com"`) and
@@ -3381,6 +3615,17 @@ licstore_result licstore_query_prepare(const struct licstore_store *store,
                                        struct licstore_query **query_out);
 
 /**
+ * Sets a time limit for each run of the statement, in milliseconds (0: none, the default). A
+ * `licstore_query_step` that runs the query longer fails with `LICSTORE_INTERRUPTED` (the
+ * message says it ran longer than its timeout); the statement can be reset and stepped again.
+ * Takes effect at the next run.
+ *
+ * # Safety
+ * `query` is NULL or a live statement.
+ */
+licstore_result licstore_query_set_timeout(struct licstore_query *query, uint64_t milliseconds);
+
+/**
  * Frees a statement (and its result, and every string read from it). NULL is a no-op.
  *
  * # Safety
@@ -3639,6 +3884,88 @@ licstore_result licstore_store_set_clock(const struct licstore_store *store, con
  */
 licstore_result licstore_store_schema_version(const struct licstore_store *store,
                                               int64_t *version_out);
+
+/**
+ * Like `licstore_store_open_existing`, but the handle acts for the principal with the e-mail
+ * `email` (docs/access.md): every change needs a role that principal holds on the licensing ID it
+ * touches (`LICSTORE_PERMISSION_DENIED` otherwise, naming the principal, the licensing ID and the
+ * role), reads and the SQL channel show only what it may see, and the actor is its e-mail.
+ * Fails with `LICSTORE_NOT_FOUND` for an unknown principal. `path` and `email` are only read
+ * during the call; on success `*store_out` receives a new handle the caller frees with
+ * `licstore_store_free`.
+ *
+ * # Safety
+ * `path` and `email` are NULL or NUL-terminated; `store_out` is NULL or writable.
+ */
+licstore_result licstore_store_open_scoped(const char *path,
+                                           const char *email,
+                                           struct licstore_store **store_out);
+
+/**
+ * A new handle on the same store (file or in memory) acting for the principal `email`, as
+ * `licstore_store_open_scoped` describes; it starts with this handle's clock. `store` is only
+ * read; on success `*scoped_out` receives a new handle the caller frees with
+ * `licstore_store_free` (independently of `store`).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `email` is NULL or NUL-terminated; `scoped_out` is NULL or
+ * writable.
+ */
+licstore_result licstore_store_scoped(const struct licstore_store *store,
+                                      const char *email,
+                                      struct licstore_store **scoped_out);
+
+/**
+ * Writes the e-mail of the principal a scoped handle acts for to `*email_out`, or NULL for the
+ * owner's handle. The string belongs to the handle: valid until it is freed.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `email_out` is NULL or writable.
+ */
+licstore_result licstore_store_principal(const struct licstore_store *store,
+                                         const char **email_out);
+
+/**
+ * Writes the store's file name (as given to open, NUL-terminated) to `*path_out`, or NULL for
+ * an in-memory store. The string belongs to the handle: valid until it is freed.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path_out` is NULL or writable.
+ */
+licstore_result licstore_store_path(const struct licstore_store *store, const char **path_out);
+
+/**
+ * Sets how long a change waits for another writer (another handle or process on the same file)
+ * before failing with `LICSTORE_BUSY`, in milliseconds (default 30,000; 0 fails at once).
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+licstore_result licstore_store_set_busy_timeout(const struct licstore_store *store,
+                                                uint32_t milliseconds);
+
+/**
+ * Interrupts the query running on this store's SQL channel, if any (a `licstore_query_step`,
+ * `licstore_query_to_csv` or view export in another thread, which then fails with
+ * `LICSTORE_INTERRUPTED`). Safe to call from any thread at any time, including while another
+ * thread is inside a call on `store`: it does not wait for it. Changes (imports, activations
+ * ...) are not interrupted. A no-op when nothing runs.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+licstore_result licstore_store_interrupt(const struct licstore_store *store);
+
+/**
+ * Writes the names of the public views of the SQL channel (and its computed tables, such as
+ * `license_summary`), sorted, to `*list_out`: a new `licstore_string_list` the caller frees with
+ * `licstore_string_list_free`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `list_out` is NULL or writable.
+ */
+licstore_result licstore_store_views(const struct licstore_store *store,
+                                     struct licstore_string_list **list_out);
 
 /**
  * Adds a licensing ID: `number` (unique, case-insensitive), the existing `customer`'s name,

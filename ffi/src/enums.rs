@@ -4,8 +4,8 @@
 //! when a C enum and its core enum disagree. Values are never reused or renumbered.
 
 use licstore::{
-    ActivationMethod, BenefitStatus, EntitlementKind, KeyType, Pool, Program, RequestStatus,
-    ReservationStatus,
+    ActivationMethod, BenefitStatus, ContactKind, EntitlementKind, KeyType, Pool, Program,
+    RequestStatus, ReservationStatus, Role, RoleGroup,
 };
 
 use crate::handles::CEnum;
@@ -179,6 +179,9 @@ c_enum! {
     RequestStatus => ("licstore_request_status", "LICSTORE_REQUEST_STATUS_"),
     BenefitStatus => ("licstore_benefit_status", "LICSTORE_BENEFIT_STATUS_"),
     ReservationStatus => ("licstore_reservation_statuses", "LICSTORE_RESERVATION_STATUS_"),
+    Role => ("licstore_role", "LICSTORE_ROLE_"),
+    RoleGroup => ("licstore_role_group", "LICSTORE_ROLE_GROUP_"),
+    ContactKind => ("licstore_contact_kind", "LICSTORE_CONTACT_KIND_"),
 }
 
 #[cfg(test)]
@@ -233,5 +236,8 @@ mod tests {
         check::<RequestStatus>(&header);
         check::<BenefitStatus>(&header);
         check::<ReservationStatus>(&header);
+        check::<Role>(&header);
+        check::<RoleGroup>(&header);
+        check::<ContactKind>(&header);
     }
 }

@@ -15,7 +15,7 @@ use licstore::{Entity, Error, Format, ImportMode, ImportOptions, Params, Progres
 
 use crate::boundary::{guard, handle, path_arg, str_arg, struct_arg, Out};
 use crate::error::licstore_result;
-use crate::store::licstore_store;
+use crate::store::{arm_interrupt, licstore_store};
 
 /// What an import does with rejected rows. Passed to functions as `uint32_t`; any other value
 /// is refused with `LICSTORE_INVALID_ARGUMENT`.
@@ -187,9 +187,11 @@ pub unsafe extern "C" fn licstore_query_to_csv(
         let sql = unsafe { str_arg(sql, "sql") }?;
         let path = unsafe { path_arg(path, "path") }?;
         let out = Out::optional(rows_out);
+        let slot = store.interrupt_slot();
         let mut store = store.lock();
         // Refuse a bad statement before creating any file.
         store.query_describe(sql)?;
+        arm_interrupt(&slot, &mut store)?;
         let n = write_atomically(&path, &mut store, |s, w| {
             s.export_query(sql, &Params::None, Format::Csv, w)
         })?;
@@ -400,7 +402,9 @@ pub unsafe extern "C" fn licstore_export(
         let format = format_arg(format)?;
         let path = unsafe { path_arg(path, "path") }?;
         let out = Out::optional(rows_out);
+        let slot = store.interrupt_slot();
         let mut store = store.lock();
+        arm_interrupt(&slot, &mut store)?;
         let entity = Entity::ALL.iter().copied().find(|e| e.name() == name);
         // Refuse an unknown name before creating any file.
         if entity.is_none() && !store.views()?.iter().any(|v| v == name) {

@@ -16,6 +16,7 @@
 #![allow(non_camel_case_types)]
 
 // Declared in the order the header presents them.
+pub mod access;
 mod boundary;
 pub mod customers;
 pub mod enums;

@@ -434,7 +434,7 @@ pub struct licstore_string_list {
 }
 
 impl licstore_string_list {
-    fn new(v: &[String]) -> Result<licstore_string_list> {
+    pub(crate) fn new(v: &[String]) -> Result<licstore_string_list> {
         Ok(licstore_string_list {
             items: v
                 .iter()

@@ -10,13 +10,16 @@
 
 use std::ffi::{c_char, CString};
 use std::ptr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
-use licstore::{Error, Params, QueryResult, QueryShape, Result, Store, Value};
+use licstore::{
+    Error, InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, Result, Store, Value,
+};
 
 use crate::boundary::{c_string, free_raw, guard, handle, handle_mut, into_raw, str_arg, Out};
 use crate::error::licstore_result;
-use crate::store::{licstore_store, lock};
+use crate::store::{arm_interrupt, licstore_store, lock};
 
 /// The storage class of a column value in the current row.
 #[allow(non_camel_case_types)]
@@ -42,6 +45,10 @@ pub enum licstore_column_type {
 #[derive(Debug)]
 pub struct licstore_query {
     store: Arc<Mutex<Store>>,
+    /// The store handle's interrupt slot (`licstore_store_interrupt`).
+    interrupt: Arc<OnceLock<InterruptHandle>>,
+    /// `licstore_query_set_timeout`; `None`: no timeout.
+    timeout: Option<Duration>,
     sql: String,
     shape: QueryShape,
     column_names: Vec<CString>,
@@ -98,7 +105,13 @@ impl licstore_query {
                 }
             }
         }
-        lock(&self.store).query(&self.sql, &Params::Positional(values))
+        let mut store = lock(&self.store);
+        arm_interrupt(&self.interrupt, &mut store)?;
+        let opts = QueryOptions {
+            timeout: self.timeout,
+            ..QueryOptions::default()
+        };
+        store.query_with(&self.sql, &Params::Positional(values), opts)
     }
 
     fn column(&self, index: usize) -> Result<&Value> {
@@ -169,6 +182,8 @@ pub unsafe extern "C" fn licstore_query_prepare(
             .collect::<Result<Vec<_>>>()?;
         let q = licstore_query {
             store: Arc::clone(&store.inner),
+            interrupt: store.interrupt_slot(),
+            timeout: None,
             sql: sql.to_string(),
             bindings: vec![None; shape.parameters.len()],
             column_names,
@@ -179,6 +194,26 @@ pub unsafe extern "C" fn licstore_query_prepare(
         };
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(into_raw(q)) };
+        Ok(())
+    })
+}
+
+/// Sets a time limit for each run of the statement, in milliseconds (0: none, the default). A
+/// `licstore_query_step` that runs the query longer fails with `LICSTORE_INTERRUPTED` (the
+/// message says it ran longer than its timeout); the statement can be reset and stepped again.
+/// Takes effect at the next run.
+///
+/// # Safety
+/// `query` is NULL or a live statement.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_query_set_timeout(
+    query: *mut licstore_query,
+    milliseconds: u64,
+) -> licstore_result {
+    guard("licstore_query_set_timeout", || {
+        // SAFETY: the caller's contract.
+        let q = unsafe { handle_mut(query, "query") }?;
+        q.timeout = (milliseconds > 0).then(|| Duration::from_millis(milliseconds));
         Ok(())
     })
 }

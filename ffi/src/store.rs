@@ -1,12 +1,14 @@
 //! The store handle and the library version.
 
-use std::ffi::c_char;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::ffi::{c_char, CString};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
-use licstore::{validate, Clock, Result, Store};
+use licstore::{validate, Clock, InterruptHandle, Result, Store};
 
 use crate::boundary::{free_raw, guard, handle, into_raw, opt_str_arg, path_arg, str_arg, Out};
 use crate::error::licstore_result;
+use crate::online::licstore_string_list;
 
 /// An open store. Create it with `licstore_store_open`, `licstore_store_open_existing` or
 /// `licstore_store_open_in_memory`; free it with `licstore_store_free`.
@@ -17,9 +19,44 @@ use crate::error::licstore_result;
 #[derive(Debug)]
 pub struct licstore_store {
     pub(crate) inner: Arc<Mutex<Store>>,
+    /// Interrupts the query channel without taking the lock (a running query holds it). Set the
+    /// first time a query runs through this handle (the channel's connection exists from then).
+    interrupt: Arc<OnceLock<InterruptHandle>>,
+    /// The store's file (`None` in memory), for `licstore_store_path`.
+    path: Option<CString>,
+    /// The principal a scoped handle acts for, for `licstore_store_principal`.
+    principal: Option<CString>,
 }
 
 impl licstore_store {
+    pub(crate) fn new(store: Store) -> licstore_store {
+        let path = store.path().map(|p| {
+            #[cfg(unix)]
+            let bytes = {
+                use std::os::unix::ffi::OsStrExt;
+                p.as_os_str().as_bytes().to_vec()
+            };
+            #[cfg(not(unix))]
+            let bytes = p.to_string_lossy().into_owned().into_bytes();
+            // A path from C never holds a NUL; a path without one cannot fail here.
+            CString::new(bytes).unwrap_or_default()
+        });
+        let principal = store
+            .principal_scope()
+            .map(|e| CString::new(e).unwrap_or_default());
+        licstore_store {
+            inner: Arc::new(Mutex::new(store)),
+            interrupt: Arc::new(OnceLock::new()),
+            path,
+            principal,
+        }
+    }
+
+    /// The interrupt slot, shared with the statements prepared on this handle.
+    pub(crate) fn interrupt_slot(&self) -> Arc<OnceLock<InterruptHandle>> {
+        Arc::clone(&self.interrupt)
+    }
+
     /// The store, locked for one call. A panic in an earlier call cannot leave a half-applied
     /// write behind (the transaction rolls back on unwind), so a poisoned lock is recovered.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
@@ -29,6 +66,14 @@ impl licstore_store {
 
 pub(crate) fn lock(m: &Mutex<Store>) -> MutexGuard<'_, Store> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Fills the interrupt slot before a query runs (the lock is held, so this cannot race a query).
+pub(crate) fn arm_interrupt(slot: &OnceLock<InterruptHandle>, store: &mut Store) -> Result<()> {
+    if slot.get().is_none() {
+        let _ = slot.set(store.interrupt_handle()?);
+    }
+    Ok(())
 }
 
 // Keep in sync with the workspace version: `tests/header.rs` checks that the header's
@@ -50,9 +95,7 @@ fn open_with(
     guard(function, || {
         let out = Out::new(store_out, "store_out")?;
         let store = open()?;
-        let h = into_raw(licstore_store {
-            inner: Arc::new(Mutex::new(store)),
-        });
+        let h = into_raw(licstore_store::new(store));
         // SAFETY: checked non-NULL; the caller passes a writable `licstore_store*`.
         unsafe { out.write(h) };
         Ok(())
@@ -183,6 +226,162 @@ pub unsafe extern "C" fn licstore_store_schema_version(
         let v = store.lock().schema_version()?;
         // SAFETY: checked non-NULL, writable per the contract.
         unsafe { out.write(v) };
+        Ok(())
+    })
+}
+
+/// Like `licstore_store_open_existing`, but the handle acts for the principal with the e-mail
+/// `email` (docs/access.md): every change needs a role that principal holds on the licensing ID it
+/// touches (`LICSTORE_PERMISSION_DENIED` otherwise, naming the principal, the licensing ID and the
+/// role), reads and the SQL channel show only what it may see, and the actor is its e-mail.
+/// Fails with `LICSTORE_NOT_FOUND` for an unknown principal. `path` and `email` are only read
+/// during the call; on success `*store_out` receives a new handle the caller frees with
+/// `licstore_store_free`.
+///
+/// # Safety
+/// `path` and `email` are NULL or NUL-terminated; `store_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_open_scoped(
+    path: *const c_char,
+    email: *const c_char,
+    store_out: *mut *mut licstore_store,
+) -> licstore_result {
+    open_with("licstore_store_open_scoped", store_out, || {
+        // SAFETY (both): the caller's contract.
+        let path = unsafe { path_arg(path, "path") }?;
+        Store::open_scoped(path, unsafe { str_arg(email, "email") }?)
+    })
+}
+
+/// A new handle on the same store (file or in memory) acting for the principal `email`, as
+/// `licstore_store_open_scoped` describes; it starts with this handle's clock. `store` is only
+/// read; on success `*scoped_out` receives a new handle the caller frees with
+/// `licstore_store_free` (independently of `store`).
+///
+/// # Safety
+/// `store` is NULL or a live handle; `email` is NULL or NUL-terminated; `scoped_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_scoped(
+    store: *const licstore_store,
+    email: *const c_char,
+    scoped_out: *mut *mut licstore_store,
+) -> licstore_result {
+    guard("licstore_store_scoped", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let email = unsafe { str_arg(email, "email") }?;
+        let out = Out::new(scoped_out, "scoped_out")?;
+        let scoped = store.lock().scoped(email)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(into_raw(licstore_store::new(scoped))) };
+        Ok(())
+    })
+}
+
+/// Writes the e-mail of the principal a scoped handle acts for to `*email_out`, or NULL for the
+/// owner's handle. The string belongs to the handle: valid until it is freed.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `email_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_principal(
+    store: *const licstore_store,
+    email_out: *mut *const c_char,
+) -> licstore_result {
+    guard("licstore_store_principal", || {
+        // SAFETY: the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let out = Out::new(email_out, "email_out")?;
+        let p = store
+            .principal
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s.as_ptr());
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(p) };
+        Ok(())
+    })
+}
+
+/// Writes the store's file name (as given to open, NUL-terminated) to `*path_out`, or NULL for
+/// an in-memory store. The string belongs to the handle: valid until it is freed.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `path_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_path(
+    store: *const licstore_store,
+    path_out: *mut *const c_char,
+) -> licstore_result {
+    guard("licstore_store_path", || {
+        // SAFETY: the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let out = Out::new(path_out, "path_out")?;
+        let p = store.path.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(p) };
+        Ok(())
+    })
+}
+
+/// Sets how long a change waits for another writer (another handle or process on the same file)
+/// before failing with `LICSTORE_BUSY`, in milliseconds (default 30,000; 0 fails at once).
+///
+/// # Safety
+/// `store` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_set_busy_timeout(
+    store: *const licstore_store,
+    milliseconds: u32,
+) -> licstore_result {
+    guard("licstore_store_set_busy_timeout", || {
+        // SAFETY: the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        store
+            .lock()
+            .set_busy_timeout(Duration::from_millis(u64::from(milliseconds)))
+    })
+}
+
+/// Interrupts the query running on this store's SQL channel, if any (a `licstore_query_step`,
+/// `licstore_query_to_csv` or view export in another thread, which then fails with
+/// `LICSTORE_INTERRUPTED`). Safe to call from any thread at any time, including while another
+/// thread is inside a call on `store`: it does not wait for it. Changes (imports, activations
+/// ...) are not interrupted. A no-op when nothing runs.
+///
+/// # Safety
+/// `store` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_interrupt(store: *const licstore_store) -> licstore_result {
+    guard("licstore_store_interrupt", || {
+        // SAFETY: the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        if let Some(h) = store.interrupt.get() {
+            h.interrupt();
+        }
+        Ok(())
+    })
+}
+
+/// Writes the names of the public views of the SQL channel (and its computed tables, such as
+/// `license_summary`), sorted, to `*list_out`: a new `licstore_string_list` the caller frees with
+/// `licstore_string_list_free`.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `list_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_store_views(
+    store: *const licstore_store,
+    list_out: *mut *mut licstore_string_list,
+) -> licstore_result {
+    guard("licstore_store_views", || {
+        // SAFETY: the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let out = Out::new(list_out, "list_out")?;
+        let views = store.lock().views()?;
+        let list = licstore_string_list::new(&views)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(into_raw(list)) };
         Ok(())
     })
 }

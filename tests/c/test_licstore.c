@@ -8,9 +8,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "licstore.h"
@@ -666,6 +668,90 @@ static void test_entities(licstore_store *store) {
   unlink(bad);
 }
 
+/* --- store details, views, timeouts and interrupting a query from another thread ----------- */
+
+/* A query that never ends on its own: counts without limit. */
+static const char *const ENDLESS =
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n";
+
+struct interrupter {
+  const licstore_store *store;
+  atomic_int done;
+  int calls;
+};
+
+static void *interrupt_until_done(void *arg) {
+  struct interrupter *it = arg;
+  struct timespec pause = {0, 20 * 1000 * 1000};
+  while (!atomic_load(&it->done)) {
+    nanosleep(&pause, NULL);
+    if (licstore_store_interrupt(it->store) == LICSTORE_OK) it->calls++;
+  }
+  return NULL;
+}
+
+static void test_store_details(licstore_store *store) {
+  licstore_store *mem = NULL;
+  licstore_string_list *views = NULL;
+  licstore_query *q = NULL;
+  struct interrupter it;
+  pthread_t thread;
+  const char *s = NULL;
+  size_t n = 0, i;
+  int32_t has_row = -1;
+  int customers = 0, audit_log = 0;
+
+  CHECK_OK(licstore_store_path(store, &s));
+  CHECK(STREQ(s, db_path));
+  CHECK_OK(licstore_store_open_in_memory(&mem));
+  CHECK_OK(licstore_store_path(mem, &s));
+  CHECK(s == NULL);
+  CHECK_OK(licstore_store_set_busy_timeout(mem, 0));
+  CHECK_OK(licstore_store_set_busy_timeout(mem, 30000));
+  /* Nothing runs: interrupting is a no-op. */
+  CHECK_OK(licstore_store_interrupt(mem));
+  licstore_store_free(mem);
+
+  CHECK_OK(licstore_store_views(store, &views));
+  CHECK_OK(licstore_string_list_len(views, &n));
+  for (i = 0; i < n; i++) {
+    CHECK_OK(licstore_string_list_get(views, i, &s));
+    customers += STREQ(s, "customers");
+    audit_log += STREQ(s, "audit_log");
+  }
+  CHECK(n > 10 && customers == 1 && audit_log == 1);
+  licstore_string_list_free(views);
+
+  /* A timeout ends a statement's run; reset and step again, and it ends again. */
+  CHECK_OK(licstore_query_prepare(store, ENDLESS, &q));
+  CHECK_OK(licstore_query_set_timeout(q, 50));
+  CHECK_RC(licstore_query_step(q, &has_row), LICSTORE_INTERRUPTED);
+  CHECK_MSG("timeout");
+  CHECK(has_row == -1);
+  CHECK_OK(licstore_query_reset(q));
+  CHECK_RC(licstore_query_step(q, &has_row), LICSTORE_INTERRUPTED);
+
+  /* Another thread interrupts the run (the timeout, a minute, is only a safety net). */
+  CHECK_OK(licstore_query_reset(q));
+  CHECK_OK(licstore_query_set_timeout(q, 60000));
+  it.store = store;
+  atomic_init(&it.done, 0);
+  it.calls = 0;
+  CHECK(pthread_create(&thread, NULL, interrupt_until_done, &it) == 0);
+  CHECK_RC(licstore_query_step(q, &has_row), LICSTORE_INTERRUPTED);
+  CHECK_MSG("interrupted");
+  atomic_store(&it.done, 1);
+  CHECK(pthread_join(thread, NULL) == 0);
+  CHECK(it.calls >= 1);
+  licstore_query_free(q);
+  /* The store works on. */
+  CHECK(count_customers(store) > 0);
+  CHECK_RC(licstore_query_set_timeout(NULL, 1), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_store_interrupt(NULL), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_store_path(store, NULL), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_store_views(store, NULL), LICSTORE_INVALID_ARGUMENT);
+}
+
 /* --- threads ------------------------------------------------------------------------------- */
 
 enum { THREADS = 4, PER_THREAD = 25 };
@@ -762,6 +848,7 @@ int main(void) {
   test_query(store);
   test_csv(store);
   test_entities(store);
+  test_store_details(store);
   test_bad_input(store);
   test_threads(store);
   licstore_store_free(store);

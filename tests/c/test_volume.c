@@ -989,6 +989,111 @@ static void test_vlsc(licstore_store *store) {
   unlink(masked_path);
 }
 
+/* --- access: principals, roles, contacts, requests, scoped handles --------------------------- */
+
+static void test_access(licstore_store *store, const char *db_path) {
+  licstore_store *bob = NULL, *ada = NULL, *out = NULL;
+  const uint32_t keys[] = {LICSTORE_ROLE_PRODUCT_KEYS};
+  const uint32_t reserve[] = {LICSTORE_ROLE_MANAGE_RESERVATION};
+  const uint32_t admin[] = {LICSTORE_ROLE_ADMINISTRATOR};
+  const uint32_t sam[] = {LICSTORE_ROLE_SOFTWARE_ASSURANCE_MANAGER};
+  const uint32_t bad_role[] = {LICSTORE_ROLE_PRODUCT_KEYS, 8};
+  const char *s = NULL;
+  size_t changed = 99;
+  int32_t single = -1;
+  int64_t request = 0, audit;
+
+  /* Ada is E1's primary contact (so its Administrator); Bob gets ProductKeys. */
+  CHECK_OK(licstore_agreement_contacts_set(store, "E1", LICSTORE_CONTACT_KIND_PRIMARY_CONTACT,
+                                           "ada@contoso.com", "Ada", "Lovelace"));
+  CHECK_OK(licstore_principals_add(store, "bob@contoso.com", "Bob", "Builder"));
+  CHECK_RC(licstore_principals_add(store, "BOB@contoso.com", "Bob", "Again"),
+           LICSTORE_ALREADY_EXISTS);
+  CHECK_RC(licstore_principals_add(store, "not-an-email", "X", "Y"), LICSTORE_INVALID_ARGUMENT);
+  CHECK_OK(licstore_roles_grant(store, "bob@contoso.com", "E1", keys, 1, &changed, &single));
+  CHECK(changed == 1 && single == 0); /* Ada was the only Administrator before, too */
+  CHECK_OK(licstore_roles_grant(store, "bob@contoso.com", "E1", keys, 1, &changed, NULL));
+  CHECK(changed == 0);
+  /* ManageReservation needs OnlineServicesManager; the group brings it (and the viewer role). */
+  CHECK_RC(licstore_roles_grant(store, "bob@contoso.com", "E1", reserve, 1, NULL, NULL),
+           LICSTORE_INVALID_STATE);
+  CHECK_OK(licstore_roles_grant_group(store, "bob@contoso.com", "E1",
+                                      LICSTORE_ROLE_GROUP_ONLINE_SERVICES_MANAGER, &changed, NULL));
+  CHECK(changed == 2);
+  CHECK_OK(licstore_roles_grant(store, "bob@contoso.com", "E1", reserve, 1, &changed, NULL));
+  CHECK(changed == 1);
+  CHECK(query_int(store, "SELECT count(*) FROM permissions WHERE email = 'bob@contoso.com'") == 4);
+  /* The last Administrator stays. */
+  CHECK_RC(licstore_roles_revoke(store, "ada@contoso.com", "E1", admin, 1, &changed, &single),
+           LICSTORE_INVALID_STATE);
+  CHECK(changed == 1); /* untouched on failure */
+
+  /* Bob's scoped handle: reads what it may, changes only what its roles allow. */
+  CHECK_OK(licstore_store_scoped(store, "bob@contoso.com", &bob));
+  CHECK_OK(licstore_store_principal(bob, &s));
+  CHECK(STREQ(s, "bob@contoso.com"));
+  CHECK_OK(licstore_store_principal(store, &s));
+  CHECK(s == NULL);
+  audit = audit_rows(store);
+  CHECK_RC(licstore_roles_grant(bob, "bob@contoso.com", "E1", admin, 1, NULL, NULL),
+           LICSTORE_PERMISSION_DENIED);
+  CHECK_MSG("bob@contoso.com");
+  CHECK_RC(licstore_customers_add(bob, "Bob's Own", NULL, NULL, NULL), LICSTORE_PERMISSION_DENIED);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  CHECK(query_int(bob, "SELECT count(*) FROM licensing_ids") == 1);
+  /* Bob asks for Software Assurance; Ada, on her own scoped handle of the file, grants it. */
+  CHECK_OK(licstore_permission_requests_add(bob, "bob@contoso.com", "E1", sam, 1,
+                                            "renewal season", &request));
+  CHECK(request > 0);
+  CHECK_RC(licstore_permission_requests_add(bob, "bob@contoso.com", "E1", sam, 1, NULL, NULL),
+           LICSTORE_INVALID_STATE);
+  CHECK_MSG("pending request");
+  CHECK_OK(licstore_store_open_scoped(db_path, "ada@contoso.com", &ada));
+  CHECK_OK(licstore_permission_requests_decide(ada, request, LICSTORE_DECISION_GRANT, "ok"));
+  CHECK_RC(licstore_permission_requests_decide(ada, request, LICSTORE_DECISION_DENY, NULL),
+           LICSTORE_INVALID_STATE);
+  CHECK_RC(licstore_permission_requests_decide(ada, 9999, LICSTORE_DECISION_DENY, NULL),
+           LICSTORE_NOT_FOUND);
+  CHECK(query_int(store, "SELECT count(*) FROM permissions WHERE email = 'bob@contoso.com' "
+                         "AND role = 'SoftwareAssuranceManager'") == 1);
+  /* Bob becomes a second Administrator, then leaves E1: Ada is the only one again. */
+  CHECK_OK(licstore_roles_grant(store, "bob@contoso.com", "E1", admin, 1, &changed, &single));
+  CHECK(changed == 1 && single == 0);
+  CHECK_OK(licstore_roles_revoke_all(bob, "bob@contoso.com", "E1", &changed, &single));
+  CHECK(changed == 6 && single == 1);
+  CHECK(query_int(store, "SELECT count(*) FROM permissions WHERE email = 'bob@contoso.com'") == 0);
+  CHECK_OK(licstore_roles_revoke(store, "bob@contoso.com", "E1", keys, 1, &changed, NULL));
+  CHECK(changed == 0);
+
+  /* Refusals. */
+  out = (licstore_store *)&out;
+  CHECK_RC(licstore_store_open_scoped(db_path, "nobody@contoso.com", &out), LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_store_scoped(store, "nobody@contoso.com", &out), LICSTORE_NOT_FOUND);
+  CHECK(out == (licstore_store *)&out);
+  CHECK_RC(licstore_store_scoped(store, NULL, &out), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_store_scoped(store, "ada@contoso.com", NULL), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_roles_grant(store, "bob@contoso.com", "E1", bad_role, 2, NULL, NULL),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("roles[1]");
+  CHECK_MSG("licstore_role");
+  CHECK_RC(licstore_roles_grant(store, "bob@contoso.com", "E1", NULL, 1, NULL, NULL),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_roles_grant(store, "bob@contoso.com", "NOPE", keys, 1, NULL, NULL),
+           LICSTORE_NOT_FOUND);
+  CHECK_RC(licstore_roles_grant_group(store, "bob@contoso.com", "E1", 3, NULL, NULL),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("licstore_role_group");
+  CHECK_RC(licstore_agreement_contacts_set(store, "E1", 2, "x@contoso.com", "X", "Y"),
+           LICSTORE_INVALID_ARGUMENT);
+  CHECK_MSG("licstore_contact_kind");
+  CHECK_RC(licstore_agreement_contacts_set(ada, "E1", LICSTORE_CONTACT_KIND_NOTICES_CORRESPONDENT,
+                                           "x@contoso.com", "X", "Y"), LICSTORE_PERMISSION_DENIED);
+  CHECK_RC(licstore_permission_requests_decide(store, 1, 2, NULL), LICSTORE_INVALID_ARGUMENT);
+  CHECK_RC(licstore_principals_add(NULL, "x@contoso.com", "X", "Y"), LICSTORE_INVALID_ARGUMENT);
+  licstore_store_free(ada);
+  licstore_store_free(bob);
+}
+
 int main(void) {
   licstore_store *store = NULL;
   char db_path[160], extra[192];
@@ -1017,6 +1122,7 @@ int main(void) {
   store = NULL;
   CHECK_OK(licstore_store_open_existing(db_path, &store));
   CHECK(query_int(store, "SELECT count(*) FROM key_activations") == 4 + 1 + 7);
+  test_access(store, db_path);
   licstore_store_free(store);
 
   unlink(db_path);

@@ -161,11 +161,7 @@ fn generate(rows: usize, bad: usize, out: &mut dyn Write) -> std::io::Result<()>
         out,
         "customer,user_principal_name,display_name,usage_location,sku,assigned_at,expires_at"
     )?;
-    let bad_every = if bad == 0 {
-        usize::MAX
-    } else {
-        (rows / bad).max(1)
-    };
+    let bad_every = rows.checked_div(bad).map_or(usize::MAX, |n| n.max(1));
     let mut bad_left = bad;
     let mut written = 0;
     let mut user = 0usize;
@@ -303,7 +299,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .get(3)
                 .map(std::fs::File::create)
                 .transpose()?
-                .map(|f| BufWriter::new(f));
+                .map(BufWriter::new);
             let mut opts = ImportOptions::new(file);
             opts.total_bytes = Some(size);
             if let Some(r) = rejects.as_mut() {

@@ -206,6 +206,14 @@ fn plans_json(p: &[String]) -> Option<Box<str>> {
     }
 }
 
+/// A display name's hash; 0 for none.
+fn display_hash(d: Option<&str>) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    d.map_or(0, |d| {
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(d) | 1
+    })
+}
+
 /// A UPN folded for lookups as SQLite's NOCASE compares it (ASCII only).
 fn fold(s: &str, buf: &mut String) {
     buf.clear();
@@ -240,10 +248,12 @@ struct SkuSt {
     plans: Option<HashSet<String>>,
 }
 
+/// One SKU a user holds (32 bytes: there is one per assignment the file names).
 struct Held {
     sku: u32,
+    /// Disabled plans, interned ([`Importer::intern`]); 0 for none.
+    plans: u32,
     expires: Option<Ts>,
-    plans: Option<Box<str>>,
     /// Created by this import (its rows may still be buffered).
     new: bool,
 }
@@ -252,7 +262,9 @@ struct User {
     id: i64,
     cust: u32,
     status: SubscriberStatus,
-    display: Option<Box<str>>,
+    /// A hash of the display name ([`display_hash`]), to tell a changed one; the name itself is
+    /// read from the store the rare times it is needed (an audit row's "before").
+    display: u64,
     loc: Option<Loc>,
     held: Vec<Held>,
     /// Created by this import.
@@ -306,6 +318,8 @@ struct Buf {
     vals: Vec<V>,
     arena: String,
     full_sql: String,
+    /// Rows are dropped instead of written (see [`Importer::dry`]).
+    dry: bool,
 }
 
 impl Buf {
@@ -320,6 +334,7 @@ impl Buf {
             vals: Vec::with_capacity(Self::ROWS * width),
             arena: String::new(),
             full_sql: String::new(),
+            dry: false,
         };
         b.full_sql = b.sql(Self::ROWS);
         b
@@ -370,7 +385,9 @@ impl Buf {
 
     fn flush(&mut self, ctx: &WriteCtx<'_>) -> Result<()> {
         let rows = self.vals.len() / self.width;
-        if rows == 0 {
+        if rows == 0 || self.dry {
+            self.vals.clear();
+            self.arena.clear();
             return Ok(());
         }
         let tail;
@@ -438,11 +455,64 @@ struct Importer<'c> {
     users_created: u64,
     users_updated: u64,
     key: String,
+    /// Bulk mode (see [`Importer::BULK_INDEXES`]): the secondary indexes dropped for the import,
+    /// as (name, CREATE statement), and each SKU's assignments before the import.
+    dropped: Vec<(String, String)>,
+    sku_counts: Option<HashMap<i64, i64>>,
+    /// Distinct disabled-plan lists (stored JSON), by id; id 0 is "none".
+    plan_lists: Vec<Box<str>>,
+    plan_ids: HashMap<Box<str>, u32>,
+    /// Set once an all-or-nothing import has rejected a row: it will be rolled back, so the
+    /// rows after are only checked (against the in-memory state), not written.
+    dry: bool,
 }
 
 impl<'c> Importer<'c> {
-    fn new(ctx: &'c WriteCtx<'c>, header: &Header) -> Result<Importer<'c>> {
+    /// The secondary indexes a bulk import drops and rebuilds: not the UPN's (it guards a unique
+    /// key) nor the customer's (loading a customer's users reads it).
+    const BULK_INDEXES: &'static [&'static str] = &[
+        "assignment_sku",
+        "assignment_expiry",
+        "assignment_interval_sku",
+    ];
+
+    fn new(ctx: &'c WriteCtx<'c>, header: &Header, expected_rows: u64) -> Result<Importer<'c>> {
         online::ensure_catalog(ctx)?;
+        // N.B. Bulk mode: when the file is expected to at least double the history (and is big),
+        // the indexes that every new assignment would update one entry at a time are dropped
+        // and built again at the end in one sorted pass (SQLite's CREATE INDEX), which is much
+        // cheaper than a million B-tree insertions with page rebalancing. All of it is inside the
+        // import's transaction: a failed or refused import leaves the schema as it was.
+        let history: i64 = ctx.tx.query_row(
+            "SELECT coalesce(max(id), 0) FROM assignment_interval",
+            [],
+            |r| r.get(0),
+        )?;
+        let bulk = expected_rows >= 100_000 && expected_rows as i64 >= history;
+        let mut dropped = Vec::new();
+        let mut sku_counts = None;
+        if bulk {
+            sku_counts = Some(
+                ctx.tx
+                    .prepare("SELECT sku_ref, count(*) FROM assignment GROUP BY sku_ref")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<HashMap<i64, i64>>>()?,
+            );
+            for name in Self::BULK_INDEXES {
+                let sql: Option<String> = ctx
+                    .tx
+                    .query_row(
+                        "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                        [name],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(sql) = sql {
+                    ctx.tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+                    dropped.push((name.to_string(), sql));
+                }
+            }
+        }
         let (max_id, count): (i64, i64) = ctx.tx.query_row(
             "SELECT coalesce(max(id), 0), count(*) FROM subscriber",
             [],
@@ -485,7 +555,41 @@ impl<'c> Importer<'c> {
             users_created: 0,
             users_updated: 0,
             key: String::new(),
+            dropped,
+            sku_counts,
+            plan_lists: vec!["[]".into()],
+            plan_ids: HashMap::new(),
+            dry: false,
         })
+    }
+
+    /// Stops writing: the import is refused already (all-or-nothing), only the checks go on.
+    fn go_dry(&mut self) {
+        self.dry = true;
+        for b in [&mut self.subs, &mut self.asgs, &mut self.ints] {
+            b.dry = true;
+        }
+    }
+
+    /// The id of a disabled-plan list (0 for none).
+    fn intern(&mut self, plans: Option<Box<str>>) -> u32 {
+        let Some(p) = plans else { return 0 };
+        if let Some(&id) = self.plan_ids.get(&p) {
+            return id;
+        }
+        let id = self.plan_lists.len() as u32;
+        self.plan_lists.push(p.clone());
+        self.plan_ids.insert(p, id);
+        id
+    }
+
+    /// Builds the indexes bulk mode dropped (after the last row is written).
+    fn rebuild_indexes(&mut self) -> Result<()> {
+        self.flush()?;
+        for (_, sql) in std::mem::take(&mut self.dropped) {
+            self.ctx.tx.execute_batch(&sql)?;
+        }
+        Ok(())
     }
 
     fn tx(&self) -> &Connection {
@@ -536,12 +640,16 @@ impl<'c> Importer<'c> {
         {
             let mut q = self.ctx.tx.prepare_cached(
                 "SELECT k.id, k.sku_id, coalesce(cs.display_name, k.sku_part_number), k.enabled + k.warning, \
-                 (SELECT count(*) FROM assignment a WHERE a.sku_ref = k.id) \
+                 CASE WHEN ?2 THEN 0 ELSE (SELECT count(*) FROM assignment a WHERE a.sku_ref = k.id) END \
                  FROM sku k LEFT JOIN catalog_sku cs ON cs.sku_id = k.sku_id WHERE k.customer_id = ?1 ORDER BY k.id",
             )?;
-            let mut rows = q.query([cid])?;
+            let mut rows = q.query(params![cid, self.sku_counts.is_some()])?;
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
+                let assigned = match &self.sku_counts {
+                    Some(m) => m.get(&id).copied().unwrap_or(0),
+                    None => r.get(4)?,
+                };
                 self.custs[ci as usize]
                     .sku_refs
                     .insert(id, self.skus.len() as u32);
@@ -550,7 +658,7 @@ impl<'c> Importer<'c> {
                     guid: r.get(1)?,
                     name: r.get(2)?,
                     capacity: r.get(3)?,
-                    assigned: r.get(4)?,
+                    assigned,
                     blocked: Vec::new(),
                     excludes: Vec::new(),
                     requires: Vec::new(),
@@ -621,7 +729,7 @@ impl<'c> Importer<'c> {
                     cust: ci,
                     status: SubscriberStatus::parse(r.get_ref(4)?.as_str().unwrap_or("Active"))
                         .unwrap_or_default(),
-                    display: r.get::<_, Option<String>>(2)?.map(String::into_boxed_str),
+                    display: display_hash(r.get_ref(2)?.as_str_or_null().ok().flatten()),
                     loc: loc.and_then(|l| l.as_bytes().try_into().ok()),
                     held: Vec::new(),
                     new: false,
@@ -643,10 +751,11 @@ impl<'c> Importer<'c> {
             };
             let plans = r.get_ref(3)?.as_str().unwrap_or("[]");
             let plans = parse_plans(plans).unwrap_or_default();
+            let plans = self.intern(plans_json(&plans));
             self.users[u as usize].held.push(Held {
                 sku: k,
                 expires: r.get::<_, Option<String>>(2)?.as_deref().and_then(ts_of),
-                plans: plans_json(&plans),
+                plans,
                 new: false,
             });
         }
@@ -789,7 +898,7 @@ impl<'c> Importer<'c> {
                 )));
             }
         }
-        let plans = plans_json(&plans_given);
+        let plans = self.intern(plans_json(&plans_given));
         let cust_loc = self.custs[ci as usize].default_loc;
         fold(upn, &mut self.key);
         let existing = self.upns.get(self.key.as_str()).copied();
@@ -838,17 +947,13 @@ impl<'c> Importer<'c> {
         let (held_pos, old_loc, old_display) = match ui {
             Some(ui) => {
                 let u = &self.users[ui as usize];
-                (
-                    u.held.iter().position(|h| h.sku == k),
-                    u.loc,
-                    u.display.clone(),
-                )
+                (u.held.iter().position(|h| h.sku == k), u.loc, u.display)
             }
-            None => (None, None, None),
+            None => (None, None, 0),
         };
         let new_loc = loc.or(old_loc);
         let loc_changes = loc.is_some() && loc != old_loc;
-        let display_changes = display.is_some() && display.as_deref() != old_display.as_deref();
+        let display_changes = display.is_some() && display_hash(display.as_deref()) != old_display;
         let eff_loc = new_loc.or(cust_loc);
         let sku = &self.skus[k as usize];
         let held: &[Held] = ui.map_or(&[], |u| &self.users[u as usize].held);
@@ -926,7 +1031,7 @@ impl<'c> Importer<'c> {
             Some(ui) => {
                 if loc_changes || display_changes {
                     changed = true;
-                    self.update_user(ui, display, loc, old_display, old_loc)?;
+                    self.update_user(ui, display, loc)?;
                 }
                 ui
             }
@@ -949,7 +1054,7 @@ impl<'c> Importer<'c> {
                     id,
                     cust: ci,
                     status: SubscriberStatus::Active,
-                    display: display.map(String::into_boxed_str),
+                    display: display_hash(display.as_deref()),
                     loc,
                     held: Vec::new(),
                     new: true,
@@ -967,11 +1072,7 @@ impl<'c> Importer<'c> {
                 } else {
                     h.expires
                 };
-                let new_plans = if self.has[PLANS] {
-                    plans
-                } else {
-                    h.plans.clone()
-                };
+                let new_plans = if self.has[PLANS] { plans } else { h.plans };
                 if new_expires != h.expires || new_plans != h.plans {
                     self.update_assignment(ui, p, new_expires, new_plans)?;
                     changed = true;
@@ -992,9 +1093,14 @@ impl<'c> Importer<'c> {
                     V::Int(sku.id),
                     V::Ts(start),
                     expires.map_or(V::Null, V::Ts),
-                    match &plans {
-                        Some(p) => self.asgs.text(p),
-                        None => V::Lit("[]"),
+                    match plans {
+                        0 => V::Lit("[]"),
+                        id => {
+                            let json = &self.plan_lists[id as usize];
+                            let a = self.asgs.arena.len() as u32;
+                            self.asgs.arena.push_str(json);
+                            V::Text(a, self.asgs.arena.len() as u32)
+                        }
                     },
                 ];
                 self.asgs.vals.extend(v);
@@ -1026,55 +1132,66 @@ impl<'c> Importer<'c> {
         }
     }
 
-    fn update_user(
-        &mut self,
-        ui: u32,
-        display: Option<String>,
-        loc: Option<Loc>,
-        old_display: Option<Box<str>>,
-        old_loc: Option<Loc>,
-    ) -> Result<()> {
-        self.flush()?;
-        let u = &mut self.users[ui as usize];
-        if let Some(d) = display {
-            u.display = Some(d.into_boxed_str());
+    /// Gives an existing user the row's display name and usage location (audited with before
+    /// and after when the user was in the store before the import).
+    fn update_user(&mut self, ui: u32, display: Option<String>, loc: Option<Loc>) -> Result<()> {
+        if self.dry {
+            let u = &mut self.users[ui as usize];
+            if display.is_some() {
+                u.display = display_hash(display.as_deref());
+            }
+            u.loc = loc.or(u.loc);
+            return Ok(());
         }
+        self.flush()?;
+        let id = self.users[ui as usize].id;
+        let (upn, old_display, old_loc): (String, Option<String>, Option<String>) =
+            self.ctx.tx.query_row(
+                "SELECT user_principal_name, display_name, usage_location FROM subscriber WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        let new_display = display.or_else(|| old_display.clone());
+        let u = &mut self.users[ui as usize];
+        u.display = display_hash(new_display.as_deref());
         if loc.is_some() {
             u.loc = loc;
         }
-        let (id, new_user) = (u.id, u.new);
-        let (d, l) = (u.display.clone(), u.loc);
+        let (l, new_user) = (u.loc, u.new);
         self.ctx
             .tx
             .prepare_cached(
                 "UPDATE subscriber SET display_name = ?2, usage_location = ?3, updated_at = ?4 WHERE id = ?1",
             )?
-            .execute(params![id, d.as_deref(), l.as_ref().map(loc_str), self.ctx.now])?;
+            .execute(params![id, new_display, l.as_ref().map(loc_str), self.ctx.now])?;
         if !new_user {
             self.users_updated += 1;
-            let upn: String = self.ctx.tx.query_row(
-                "SELECT user_principal_name FROM subscriber WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
             self.ctx.audit(
                 "subscriber.update",
                 "subscriber",
                 &upn,
-                Some(&json!({ "display_name": old_display, "usage_location": old_loc.as_ref().map(loc_str) })),
-                Some(&json!({ "display_name": d, "usage_location": l.as_ref().map(loc_str) })),
+                Some(&json!({ "display_name": old_display, "usage_location": old_loc })),
+                Some(&json!({ "display_name": new_display, "usage_location": l.as_ref().map(loc_str) })),
             )?;
         }
         Ok(())
     }
 
+    /// Gives an assignment the row's expiry and disabled plans (audited with before and after
+    /// when it was in the store before the import).
     fn update_assignment(
         &mut self,
         ui: u32,
         p: usize,
         expires: Option<Ts>,
-        plans: Option<Box<str>>,
+        plans: u32,
     ) -> Result<()> {
+        if self.dry {
+            let h = &mut self.users[ui as usize].held[p];
+            h.expires = expires;
+            h.plans = plans;
+            return Ok(());
+        }
         self.flush()?;
         let u = &self.users[ui as usize];
         let h = &u.held[p];
@@ -1088,7 +1205,7 @@ impl<'c> Importer<'c> {
                 u.id,
                 sku.id,
                 expires.as_ref().map(ts_str),
-                plans.as_deref().unwrap_or("[]")
+                &*self.plan_lists[plans as usize]
             ])?;
         if !h.new {
             let upn: String = self.ctx.tx.query_row(
@@ -1096,17 +1213,16 @@ impl<'c> Importer<'c> {
                 [u.id],
                 |r| r.get(0),
             )?;
-            let plans_value = |p: &Option<Box<str>>| {
-                p.as_deref()
-                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                    .unwrap_or_else(|| json!([]))
+            let plans_value = |id: u32| {
+                serde_json::from_str::<serde_json::Value>(&self.plan_lists[id as usize])
+                    .unwrap_or_else(|_| json!([]))
             };
             self.ctx.audit(
                 "assignment.update",
                 "assignment",
                 &format!("{upn}/{}", sku.guid),
-                Some(&json!({ "sku": sku.name, "expires_at": h.expires.as_ref().map(ts_str), "disabled_plans": plans_value(&h.plans) })),
-                Some(&json!({ "sku": sku.name, "expires_at": expires.as_ref().map(ts_str), "disabled_plans": plans_value(&plans) })),
+                Some(&json!({ "sku": sku.name, "expires_at": h.expires.as_ref().map(ts_str), "disabled_plans": plans_value(h.plans) })),
+                Some(&json!({ "sku": sku.name, "expires_at": expires.as_ref().map(ts_str), "disabled_plans": plans_value(plans) })),
             )?;
         }
         let h = &mut self.users[ui as usize].held[p];
@@ -1256,7 +1372,9 @@ impl Store {
         self.write(|ctx| {
             let mut report = ImportReport::default();
             let mut rejects = Rejects::new(rejects_out);
-            let mut imp = Importer::new(ctx, header)?;
+            // Rows expected: the file's size over a short row's (an overestimate is harmless).
+            let expected_rows = total_bytes.map_or(0, |b| b / 80);
+            let mut imp = Importer::new(ctx, header, expected_rows)?;
             let mut tell = |rows: u64, bytes: u64| -> Result<()> {
                 if let Some(p) = progress.as_mut() {
                     if let ControlFlow::Break(()) = p(Progress {
@@ -1293,12 +1411,18 @@ impl Store {
                 };
                 if let Some((fields, e)) = failed {
                     rejects.add(header, fields, e)?;
+                    if mode == super::ImportMode::AllOrNothing && !imp.dry {
+                        imp.go_dry();
+                    }
                 }
                 if report.rows % PROGRESS_EVERY == 0 {
                     tell(report.rows, records.bytes())?;
                 }
             }
             let apply = mode == super::ImportMode::SkipInvalid || rejects.count == 0;
+            if apply {
+                imp.rebuild_indexes()?;
+            }
             imp.finish_deferred(file, apply, &mut report, &mut rejects, header)?;
             imp.flush()?;
             tell(report.rows, records.bytes())?;
@@ -1818,6 +1942,136 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::Interrupted);
         assert_eq!(calls, [4096, 8192]);
         assert_eq!(snapshot(&s)?, before);
+        Ok(())
+    }
+
+    /// What a bulk-mode import (indexes dropped and rebuilt) leaves equals what a row-by-row one
+    /// does: same rows, same indexes, and a store that passes SQLite's integrity check.
+    #[test]
+    fn bulk_mode_rebuilds_the_indexes_and_matches_row_by_row() -> Result<()> {
+        let mut text = String::from(HEAD);
+        for i in 0..600 {
+            // Users get Power BI, a Phone without a base for one in ten (refused at the end), and E3.
+            text.push_str(&format!(
+                "Contoso,u{i}@contoso.com,User {i},,{BI},2025-01-01,2027-01-01\n"
+            ));
+            if i % 10 == 0 {
+                text.push_str(&format!("Contoso,u{i}@contoso.com,,,{PHONE},,\n"));
+            } else if i % 3 == 0 {
+                text.push_str(&format!("Contoso,u{i}@contoso.com,,,{E3},,\n"));
+            }
+        }
+        let mut results = Vec::new();
+        for bulk in [false, true] {
+            let mut s = fixture()?;
+            for (sku, n) in [(BI, 1000), (E3, 1000), (PHONE, 1000)] {
+                s.set_sku(&NewSku {
+                    customer: "Contoso".into(),
+                    sku: sku.into(),
+                    units: Units {
+                        enabled: n,
+                        ..Units::default()
+                    },
+                    ..NewSku::default()
+                })?;
+            }
+            let mut opts = ImportOptions::new("a.csv");
+            opts.mode = ImportMode::SkipInvalid;
+            // An overstated size makes the import take the bulk path on this small file.
+            opts.total_bytes = Some(if bulk { 100_000_000 } else { text.len() as u64 });
+            let r = s.import_assignments(text.as_bytes(), opts)?;
+            assert_eq!((r.inserted, r.rejected), (600 + 180, 60));
+            let ok: String = s
+                .conn()
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            assert_eq!(ok, "ok");
+            let indexes = count(
+                &s,
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN \
+                 ('assignment_sku', 'assignment_expiry', 'assignment_interval_sku')",
+            )?;
+            assert_eq!(indexes, 3);
+            assert_eq!(s.sku("Contoso", PHONE)?.assigned, 0);
+            assert_eq!(s.expiring(400, Some("Contoso"))?.len(), 600);
+            let mut rows = snapshot(&s)?;
+            rows.retain(|r| !r.contains("assignment.import"));
+            results.push(rows);
+        }
+        assert_eq!(results[0], results[1]);
+        Ok(())
+    }
+
+    /// 10,000 bad rows among 1,000,000 good ones, all-or-nothing: every bad row is counted, the
+    /// first ones are reported with line, column and value, the rejects file has all 10,000, and
+    /// the store (schema included: the file is big enough for the bulk path) is unchanged.
+    #[test]
+    fn ten_thousand_bad_rows_among_a_million_good_ones() -> Result<()> {
+        let mut s = fixture()?;
+        for sku in [E3, BI] {
+            s.set_sku(&NewSku {
+                customer: "Contoso".into(),
+                sku: sku.into(),
+                units: Units {
+                    enabled: 1_000_000,
+                    ..Units::default()
+                },
+                ..NewSku::default()
+            })?;
+        }
+        let mut text = Vec::with_capacity(60_000_000);
+        text.extend_from_slice(HEAD.as_bytes());
+        let mut bad = 0;
+        for i in 0..1_000_000u32 {
+            let (user, sku) = (i / 2, if i % 2 == 0 { E3 } else { BI });
+            writeln!(text, "Contoso,u{user}@contoso.com,,,{sku},2025-01-01,").unwrap();
+            if i % 100 == 99 {
+                bad += 1;
+                if bad % 2 == 1 {
+                    writeln!(text, "Contoso,bad{bad}@contoso.com,,XX,{E3},,").unwrap();
+                } else {
+                    writeln!(text, "Contoso,bad{bad}@contoso.com,,,{E3},2025-02-30,").unwrap();
+                }
+            }
+        }
+        assert_eq!(bad, 10_000);
+        let before = snapshot(&s)?;
+        let schema = count(&s, "SELECT count(*) FROM sqlite_schema")?;
+        let mut rejects = Vec::new();
+        let mut opts = ImportOptions::new("big.csv");
+        opts.total_bytes = Some(text.len() as u64);
+        opts.rejects = Some(&mut rejects);
+        let e = s.import_assignments(&text[..], opts).unwrap_err();
+        let errs = e.csv_errors().expect("a CSV error");
+        assert_eq!(errs.rejected, 10_000);
+        assert_eq!(errs.errors.len(), crate::error::CsvErrors::MAX_KEPT);
+        // Line 1 is the header, then 100 good rows before each bad one.
+        let first = &errs.errors[0];
+        assert_eq!(
+            (first.line, first.column.as_deref(), first.value.as_deref()),
+            (102, Some("usage_location"), Some("XX"))
+        );
+        let second = &errs.errors[1];
+        assert_eq!(
+            (
+                second.line,
+                second.column.as_deref(),
+                second.value.as_deref()
+            ),
+            (203, Some("assigned_at"), Some("2025-02-30"))
+        );
+        assert!(
+            e.to_string().contains("(and 9999 more rejected rows)"),
+            "{e}"
+        );
+        let rejects = String::from_utf8(rejects).unwrap();
+        assert_eq!(rejects.lines().count(), 1 + 10_000);
+        assert!(rejects
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("Contoso,bad1@contoso.com,,XX,"));
+        assert_eq!(snapshot(&s)?, before);
+        assert_eq!(count(&s, "SELECT count(*) FROM sqlite_schema")?, schema);
         Ok(())
     }
 }

@@ -391,6 +391,31 @@ pub enum Command {
         licstore --db contoso.licstore audit --by alice@contoso.com --since 2026-01-01 --format json")]
     Audit(AuditArgs),
 
+    /// Import any entity from its canonical CSV or TSV (all-or-nothing by default).
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore import subscribers users.csv\n  \
+        licstore --db contoso.licstore import skus skus.tsv\n  \
+        licstore --db contoso.licstore import assignments licenses.csv --skip-invalid --rejects rejected.csv\n  \
+        licstore --db other.licstore export customers | licstore --db contoso.licstore import customers -\n\n\
+        ENTITY is one of: customers, skus, subscribers, groups, group_members, assignments, \
+        numbers, licensing_ids, products, entitlements, keys, activations, benefits, \
+        reservations. The columns are those `licstore export ENTITY` writes (docs/formats.md); \
+        an import is an upsert by the entity's natural key. By default a single bad row rejects \
+        the whole file and nothing is written; every bad row is reported with its line, column \
+        and value. Ctrl-C cancels the import and writes nothing (exit 10).")]
+    Import(EntityImportArgs),
+
+    /// Export an entity as canonical CSV, TSV or JSON, or any public view.
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore export subscribers -o users.csv\n  \
+        licstore --db contoso.licstore export assignments --format json\n  \
+        licstore --db contoso.licstore export sku_usage --format tsv -o usage.tsv\n\n\
+        An entity name (see `licstore import --help`) writes the entity's canonical columns, \
+        which `licstore import` reads back unchanged. Any other name is a public view \
+        (docs/sql.md: sku_usage, subscriber_licenses, jobs, license_summary, ...) written with \
+        all its columns. --format is csv (the default), tsv, json (one array) or jsonl.")]
+    Export(EntityExportArgs),
+
     /// Write a self-contained HTML audit report of the whole store.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore report --html audit.html\n  \
@@ -582,6 +607,29 @@ pub struct AuditArgs {
     /// Only the most recent N entries.
     #[arg(long, value_name = "N")]
     pub last: Option<u64>,
+}
+
+/// `import ENTITY FILE`
+#[derive(Debug, Args)]
+pub struct EntityImportArgs {
+    /// What the file holds: customers, skus, subscribers, groups, group_members, assignments,
+    /// numbers, licensing_ids, products, entitlements, keys, activations, benefits or
+    /// reservations.
+    #[arg(value_name = "ENTITY")]
+    pub entity: String,
+    #[command(flatten)]
+    pub file: ImportArgs,
+}
+
+/// `export ENTITY|VIEW`
+#[derive(Debug, Args)]
+pub struct EntityExportArgs {
+    /// An entity (its canonical columns) or a public view (all its columns).
+    #[arg(value_name = "ENTITY|VIEW")]
+    pub what: String,
+    /// Write to this file instead of standard output (replaced only when the export succeeds).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `report`

@@ -5,5 +5,6 @@ mod cli;
 mod cli_access;
 mod cli_online;
 mod cli_report;
+mod cli_transfer;
 mod cli_volume;
 mod error_codes;

@@ -143,6 +143,16 @@ pub enum UsersCommand {
         upn: String,
     },
 
+    /// Import users from canonical CSV (the same as `licstore import subscribers FILE`).
+    #[command(after_help = "Examples:\n  \
+        licstore --db contoso.licstore users import users.csv\n  \
+        licstore --db contoso.licstore users import users.csv --skip-invalid --rejects rejected.csv\n\n\
+        Columns: those `licstore export subscribers` writes (customer, user_principal_name, \
+        display_name, usage_location, department, object_id, status; docs/formats.md). An \
+        upsert by UPN; all-or-nothing by default. For the admin center's export use \
+        `licstore sync m365-users`.")]
+    Import(crate::args::ImportArgs),
+
     /// Change a user's display name, department, usage location, object id or status.
     #[command(after_help = "Examples:\n  \
         licstore --db contoso.licstore users update ada@contoso.com --department Research\n  \

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod online;
 pub mod report;
 pub mod sql;
+pub mod transfer;
 pub mod volume;
 
 /// How many rejected rows an error prints before it only counts the rest.
@@ -268,6 +269,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::History { customer, sku, at } => online::history(&mut ctx, customer, sku, at)?,
         Command::Sql(a) => sql::run(&mut ctx, a)?,
         Command::Audit(a) => audit::run(&mut ctx, a)?,
+        Command::Import(a) => transfer::import(&mut ctx, a)?,
+        Command::Export(a) => transfer::export(&mut ctx, a)?,
         Command::Report(a) => report::run(&mut ctx, a)?,
         Command::Demo(a) => demo::run(&mut ctx, a)?,
         Command::Completions { shell } => {

@@ -358,6 +358,9 @@ pub fn users(ctx: &mut Ctx, cmd: UsersCommand) -> Result<(), Failure> {
                 ..Table::new(&["license", "sku_id", "expires_at"])
             })
         }
+        UsersCommand::Import(a) => super::customers::import_with(ctx, a, |store, input, opts| {
+            store.import_entity(licstore::Entity::Subscribers, input, opts)
+        }),
         UsersCommand::Update(a) => {
             let u = SubscriberUpdate {
                 display_name: change(a.display_name, a.clear_display_name),

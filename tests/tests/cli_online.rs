@@ -781,10 +781,25 @@ fn rules_numbers_and_profiles() {
     env.run(&["rules", "add", "blocked-in", E5, "--countries", "cn", "RU"])
         .ok();
     let rules = env.run(&["rules", "list", "--format", "json"]).ok().json();
+    // One line per rule as added (the repeated add shows once), by kind then SKU, with
+    // friendly names; an add-on's base SKUs are one "any of" list.
     assert_eq!(rules.len(), 3, "{rules:?}");
-    assert_eq!(rules[0]["kind"], "excludes");
-    assert_eq!(rules[0]["sku"], "Office 365 E3 (ENTERPRISEPACK)");
+    assert_eq!(rules[0]["kind"], "requires any of");
+    assert_eq!(rules[0]["sku"], "Power BI Pro (POWER_BI_PRO)");
+    assert_eq!(
+        rules[0]["other"],
+        "Office 365 E3 (ENTERPRISEPACK); Microsoft 365 E5 (SPE_E5)"
+    );
+    assert_eq!(rules[1]["kind"], "excludes");
+    assert_eq!(rules[1]["sku"], "Office 365 E3 (ENTERPRISEPACK)");
+    assert_eq!(rules[1]["other"], "Microsoft 365 E5 (SPE_E5)");
+    assert_eq!(rules[2]["kind"], "blocked in");
     assert_eq!(rules[2]["other"], "CN; RU");
+    // Adding a country again lists it once.
+    env.run(&["rules", "add", "blocked-in", E5, "--countries", "RU"])
+        .ok();
+    let again = env.run(&["rules", "list", "--format", "json"]).ok().json();
+    assert_eq!(again, rules);
     env.run(&["rules", "add", "excludes", E3, E3]).fails(3);
 
     env.run(&["assign", "--sku", E3, "--user", "ada@contoso.com"])

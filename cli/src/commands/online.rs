@@ -426,10 +426,6 @@ pub fn groups(ctx: &mut Ctx, cmd: GroupsCommand) -> Result<(), Failure> {
 }
 
 /// Runs a `rules` subcommand.
-///
-/// N.B. The core has no call that lists rules and no rules view; rules can be added but never
-/// removed, so the `rule.add` entries of the audit log are exactly the rules (repeated adds are
-/// idempotent and shown once).
 pub fn rules(ctx: &mut Ctx, cmd: RulesCommand) -> Result<(), Failure> {
     match cmd {
         RulesCommand::Add(r) => {
@@ -445,22 +441,7 @@ pub fn rules(ctx: &mut Ctx, cmd: RulesCommand) -> Result<(), Failure> {
         }
         RulesCommand::List => {
             let mut store = ctx.open_existing()?;
-            let r = store.query(
-                "SELECT after FROM audit_log WHERE action = 'rule.add' ORDER BY id",
-                &Params::None,
-            )?;
-            let mut rules: Vec<SkuRule> = vec![];
-            for row in r.rows {
-                let Some(Value::Text(j)) = row.into_iter().next() else {
-                    continue;
-                };
-                let rule: SkuRule = serde_json::from_str(&j).map_err(|e| {
-                    licstore::Error::Internal(format!("a rule in the audit log: {e}"))
-                })?;
-                if !rules.contains(&rule) {
-                    rules.push(rule);
-                }
-            }
+            let rules = store.sku_rules()?;
             let t = rules_table(&mut store, &rules)?;
             ctx.print_table(&t)
         }

@@ -7,6 +7,7 @@
 //! listed. UPNs are unique in the whole store without regard to (ASCII) case.
 
 pub mod assignments;
+mod rules;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};

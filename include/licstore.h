@@ -1276,6 +1276,15 @@ typedef struct licstore_units {
 } licstore_units;
 
 /**
+ * The progress callback of `licstore_bulk_run_with_progress`: called with the target users
+ * handled so far (`done`) of all of them (`total`): once with `done = 0` when the targets are
+ * known, every 1024 users while the changes are written, and once at the end; `user_data` is
+ * passed as given. Return 0 to go on; any other value cancels the run. It runs on the calling
+ * thread inside the run's transaction: it must not call licstore with the same store.
+ */
+typedef int32_t (*licstore_job_progress_callback)(void *user_data, uint64_t done, uint64_t total);
+
+/**
  * What a sync would change (`licstore_graph_skus_diff`, `licstore_m365_users_diff`) or changed
  * (`licstore_graph_skus_apply`).
  */
@@ -1847,6 +1856,25 @@ licstore_result licstore_export(const struct licstore_store *store,
                                 uint64_t *rows_out);
 
 /**
+ * Exports every product key in the canonical `keys` columns with the **full** keys to the file
+ * at `path` (created or replaced; on failure an existing file is left as it was), in `format`
+ * (a `licstore_format`); each key written is audited as `product_key.reveal` with `reason`, in
+ * the same transaction (a failed export leaves no reveal rows). The file imports into another
+ * store with `licstore_import(store, "keys", ...)`. Owner's handle only
+ * (`LICSTORE_PERMISSION_DENIED` on a scoped one). `rows_out` may be NULL; otherwise it receives
+ * the number of keys written. The file holds secrets: protect and delete it.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path` and `reason` are NULL or NUL-terminated; `rows_out`
+ * is NULL or writable.
+ */
+licstore_result licstore_keys_export_revealed(const struct licstore_store *store,
+                                              uint32_t format,
+                                              const char *path,
+                                              const char *reason,
+                                              uint64_t *rows_out);
+
+/**
  * When the last licstore call on this thread failed with `LICSTORE_BULK_OPERATION_FAILED` (an
  * atomic bulk run refused because at least one user would fail), the id of the `Failed` job
  * that recorded the refusal: read its items with `licstore_job_items` (the failing users with
@@ -2352,6 +2380,22 @@ licstore_result licstore_bulk_preview(const struct licstore_store *store,
 licstore_result licstore_bulk_run(const struct licstore_store *store,
                                   const struct licstore_bulk_request *request,
                                   struct licstore_job **job_out);
+
+/**
+ * `licstore_bulk_run` with progress: `progress` (NULL for none) is called as
+ * `licstore_job_progress_callback` says, with `user_data` (never read by licstore). A callback
+ * returning non-zero cancels the run: the call fails with `LICSTORE_INTERRUPTED`, the
+ * transaction is rolled back and nothing is written (no job either). Otherwise as
+ * `licstore_bulk_run`.
+ *
+ * # Safety
+ * As `licstore_bulk_run`; `progress` is NULL or a function of that signature.
+ */
+licstore_result licstore_bulk_run_with_progress(const struct licstore_store *store,
+                                                const struct licstore_bulk_request *request,
+                                                licstore_job_progress_callback progress,
+                                                void *user_data,
+                                                struct licstore_job **job_out);
 
 /**
  * Reruns a `FAILED` or `FINISHED_WITH_EXCEPTION` job: its request, limited to the users of its

@@ -421,3 +421,40 @@ pub unsafe extern "C" fn licstore_export(
         Ok(())
     })
 }
+
+/// Exports every product key in the canonical `keys` columns with the **full** keys to the file
+/// at `path` (created or replaced; on failure an existing file is left as it was), in `format`
+/// (a `licstore_format`); each key written is audited as `product_key.reveal` with `reason`, in
+/// the same transaction (a failed export leaves no reveal rows). The file imports into another
+/// store with `licstore_import(store, "keys", ...)`. Owner's handle only
+/// (`LICSTORE_PERMISSION_DENIED` on a scoped one). `rows_out` may be NULL; otherwise it receives
+/// the number of keys written. The file holds secrets: protect and delete it.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `path` and `reason` are NULL or NUL-terminated; `rows_out`
+/// is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_keys_export_revealed(
+    store: *const licstore_store,
+    format: u32,
+    path: *const c_char,
+    reason: *const c_char,
+    rows_out: *mut u64,
+) -> licstore_result {
+    guard("licstore_keys_export_revealed", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let format = format_arg(format)?;
+        let path = unsafe { path_arg(path, "path") }?;
+        let reason = unsafe { str_arg(reason, "reason") }?;
+        let out = Out::optional(rows_out);
+        let n = write_atomically(&path, &mut store.lock(), |s, w| {
+            s.export_keys_revealed(format, w, reason)
+        })?;
+        if let Some(out) = out {
+            // SAFETY: checked non-NULL; writable per the contract.
+            unsafe { out.write(n) };
+        }
+        Ok(())
+    })
+}

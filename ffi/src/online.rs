@@ -1623,6 +1623,48 @@ pub unsafe extern "C" fn licstore_bulk_run(
     })
 }
 
+/// The progress callback of `licstore_bulk_run_with_progress`: called with the target users
+/// handled so far (`done`) of all of them (`total`): once with `done = 0` when the targets are
+/// known, every 1024 users while the changes are written, and once at the end; `user_data` is
+/// passed as given. Return 0 to go on; any other value cancels the run. It runs on the calling
+/// thread inside the run's transaction: it must not call licstore with the same store.
+pub type licstore_job_progress_callback =
+    Option<unsafe extern "C" fn(user_data: *mut std::ffi::c_void, done: u64, total: u64) -> i32>;
+
+/// `licstore_bulk_run` with progress: `progress` (NULL for none) is called as
+/// `licstore_job_progress_callback` says, with `user_data` (never read by licstore). A callback
+/// returning non-zero cancels the run: the call fails with `LICSTORE_INTERRUPTED`, the
+/// transaction is rolled back and nothing is written (no job either). Otherwise as
+/// `licstore_bulk_run`.
+///
+/// # Safety
+/// As `licstore_bulk_run`; `progress` is NULL or a function of that signature.
+#[no_mangle]
+pub unsafe extern "C" fn licstore_bulk_run_with_progress(
+    store: *const licstore_store,
+    request: *const licstore_bulk_request,
+    progress: licstore_job_progress_callback,
+    user_data: *mut std::ffi::c_void,
+    job_out: *mut *mut licstore_job,
+) -> licstore_result {
+    guard_online("licstore_bulk_run_with_progress", || {
+        // SAFETY (all): the caller's contract.
+        let store = unsafe { handle(store, "store") }?;
+        let req = unsafe { handle(request, "request") }?.to_request()?;
+        let out = Out::optional(job_out);
+        let mut report = |p: licstore::JobProgress| match progress {
+            // SAFETY: a function of this signature per the caller's contract.
+            Some(f) if unsafe { f(user_data, p.done, p.total) } != 0 => {
+                std::ops::ControlFlow::Break(())
+            }
+            _ => std::ops::ControlFlow::Continue(()),
+        };
+        let mut s = store.lock();
+        let o = s.run_bulk_with_progress(&req, &mut report)?;
+        write_job(&mut s, out, &o)
+    })
+}
+
 /// Reruns a `FAILED` or `FINISHED_WITH_EXCEPTION` job: its request, limited to the users of its
 /// error items, as a new job (`rerun_of` set), with the outcomes of `licstore_bulk_run`.
 /// `job_out` may be NULL; otherwise on success it receives the new job, a new handle the caller

@@ -1006,6 +1006,60 @@ static void test_bulk_run(void) {
   licstore_store_free(store);
 }
 
+/* licstore_bulk_run_with_progress: the callback sees done/total; a non-zero return cancels. */
+struct job_progress_log {
+  int calls;
+  uint64_t last_done, last_total;
+  int cancel;
+};
+
+static int32_t on_job_progress(void *user_data, uint64_t done, uint64_t total) {
+  struct job_progress_log *log = user_data;
+  log->calls++;
+  log->last_done = done;
+  log->last_total = total;
+  return log->cancel;
+}
+
+static void test_bulk_progress(void) {
+  licstore_store *store = fixture();
+  const char *three[] = {"u0@contoso.com", "u1@contoso.com", "u2@contoso.com"};
+  licstore_bulk_request *r =
+      request("Contoso", LICSTORE_BULK_OP_ASSIGN, LICSTORE_BULK_MODE_ATOMIC, E3, three, 3);
+  licstore_job *job = (licstore_job *)&job;
+  licstore_job *sentinel = job;
+  struct job_progress_log log;
+  int64_t audit = audit_rows(store), history = history_rows(store);
+  uint64_t ok = 0;
+
+  /* Cancelled at the first call: nothing written, no job. */
+  memset(&log, 0, sizeof log);
+  log.cancel = 1;
+  CHECK_RC(licstore_bulk_run_with_progress(store, r, on_job_progress, &log, &job),
+           LICSTORE_INTERRUPTED);
+  CHECK(log.calls == 1 && log.last_done == 0 && log.last_total == 3);
+  CHECK(job == sentinel);
+  CHECK_NOTHING_WRITTEN(store, audit);
+  CHECK(history_rows(store) == history);
+  CHECK(query_int(store, "SELECT count(*) FROM jobs") == 0);
+  /* Run to the end: the last call says 3 of 3. */
+  log.cancel = 0;
+  log.calls = 0;
+  CHECK_OK(licstore_bulk_run_with_progress(store, r, on_job_progress, &log, &job));
+  CHECK(log.calls >= 2 && log.last_done == 3 && log.last_total == 3);
+  CHECK_OK(licstore_job_ok(job, &ok));
+  CHECK(ok == 3);
+  licstore_job_free(job);
+  /* No callback is licstore_bulk_run. */
+  CHECK_OK(licstore_bulk_request_set_op(r, LICSTORE_BULK_OP_REMOVE));
+  CHECK_OK(licstore_bulk_run_with_progress(store, r, NULL, NULL, NULL));
+  CHECK(assignments(store) == 0);
+  CHECK_RC(licstore_bulk_run_with_progress(store, NULL, on_job_progress, &log, NULL),
+           LICSTORE_INVALID_ARGUMENT);
+  licstore_bulk_request_free(r);
+  licstore_store_free(store);
+}
+
 static void test_expiry(void) {
   licstore_store *store = fixture();
   licstore_units units = {10, 0, 0, 0};
@@ -1567,6 +1621,7 @@ int main(void) {
   test_request_builder();
   test_preview();
   test_bulk_run();
+  test_bulk_progress();
   test_expiry();
   test_numbers();
   test_syncs();

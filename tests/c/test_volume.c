@@ -1090,6 +1090,35 @@ static void test_access(licstore_store *store, const char *db_path) {
                                            "x@contoso.com", "X", "Y"), LICSTORE_PERMISSION_DENIED);
   CHECK_RC(licstore_permission_requests_decide(store, 1, 2, NULL), LICSTORE_INVALID_ARGUMENT);
   CHECK_RC(licstore_principals_add(NULL, "x@contoso.com", "X", "Y"), LICSTORE_INVALID_ARGUMENT);
+  /* Full keys out: owner only, one audited reveal per key; the file imports elsewhere. */
+  {
+    char keys_path[192];
+    uint64_t rows = 0;
+    int64_t reveals = query_int(store, "SELECT count(*) FROM audit_log WHERE action = "
+                                       "'product_key.reveal'");
+    int64_t keys = query_int(store, "SELECT count(*) FROM product_keys");
+    licstore_store *copy = NULL;
+    licstore_import_report report;
+    char *text;
+    path_in(keys_path, sizeof keys_path, "keys-revealed.csv");
+    CHECK_RC(licstore_keys_export_revealed(ada, LICSTORE_FORMAT_CSV, keys_path, "backup", &rows),
+             LICSTORE_PERMISSION_DENIED);
+    CHECK(access(keys_path, F_OK) != 0);
+    CHECK_RC(licstore_keys_export_revealed(store, 5, keys_path, "backup", &rows),
+             LICSTORE_INVALID_ARGUMENT);
+    CHECK_OK(licstore_keys_export_revealed(store, LICSTORE_FORMAT_CSV, keys_path, "backup", &rows));
+    CHECK((int64_t)rows == keys && keys > 0);
+    CHECK(query_int(store, "SELECT count(*) FROM audit_log WHERE action = "
+                           "'product_key.reveal'") == reveals + keys);
+    text = read_file(keys_path);
+    CHECK(text != NULL && strstr(text, "BCDFG-HJKMN-PQRTV-WXY23-46789") != NULL);
+    free(text);
+    CHECK_OK(licstore_store_open_in_memory(&copy));
+    CHECK_RC(licstore_import(copy, "keys", keys_path, NULL, &report), LICSTORE_CSV_ERROR);
+    CHECK_MSG("licensing"); /* the licensing IDs come first */
+    licstore_store_free(copy);
+    unlink(keys_path);
+  }
   licstore_store_free(ada);
   licstore_store_free(bob);
 }

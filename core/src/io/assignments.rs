@@ -178,7 +178,8 @@ fn parse_loc(v: &str) -> Result<Loc> {
 }
 
 /// Disabled service plans: a JSON array of GUIDs (as exported) or GUIDs separated by `;`, `,` or
-/// blanks. Returns the GUIDs normalized, sorted and without duplicates.
+/// blanks. Returns the GUIDs normalized, in their order, without duplicates (the order is kept
+/// so that an export imports back to the same bytes).
 fn parse_plans(v: &str) -> Result<Vec<String>> {
     let inner = v.trim();
     let inner = inner
@@ -189,15 +190,17 @@ fn parse_plans(v: &str) -> Result<Vec<String>> {
     for p in inner.split(|c: char| c == ';' || c == ',' || c.is_whitespace()) {
         let p = p.trim().trim_matches('"');
         if !p.is_empty() {
-            out.push(validate::guid("disabled plan", p)?);
+            let g = validate::guid("disabled plan", p)?;
+            if !out.contains(&g) {
+                out.push(g);
+            }
         }
     }
-    out.sort();
-    out.dedup();
     Ok(out)
 }
 
-/// The stored form of a plan list (`None` for none: the column's default `[]`).
+/// The stored form of a plan list (`None` for none: the column's default `[]`), as the bulk
+/// engine writes it.
 fn plans_json(p: &[String]) -> Option<Box<str>> {
     if p.is_empty() {
         None

@@ -280,6 +280,11 @@ fn every_command_has_help_with_examples() {
         "reservations list",
         "sql",
         "audit",
+        "import",
+        "export",
+        "users import",
+        "rules list",
+        "report",
         "demo",
         "completions",
     ] {
@@ -939,8 +944,27 @@ fn completions_for_each_shell() {
     let env = Env::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let r = env.bare(&["completions", shell]).ok();
-        assert!(r.stdout.contains("customers"), "{shell}");
+        // Every top-level command, and the options of a nested one, complete.
+        for word in [
+            "customers",
+            "report",
+            "import",
+            "export",
+            "skip-invalid",
+            "html",
+        ] {
+            assert!(r.stdout.contains(word), "{shell}: {word}");
+        }
     }
+    // The bash script is valid shell.
+    let script = env.path("licstore.bash");
+    std::fs::write(&script, env.bare(&["completions", "bash"]).ok().stdout).unwrap();
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
     env.bare(&["completions", "tcsh"]).fails(2);
 }
 
@@ -1090,4 +1114,95 @@ fn ctrl_c_cancels_an_import_and_writes_nothing() {
         return;
     }
     panic!("the import always finished before Ctrl-C could interrupt it");
+}
+
+/// The exit code table of docs/cli.md: each backquoted error code name to its documented exit.
+fn documented_exit_codes() -> std::collections::BTreeMap<String, i32> {
+    let doc = include_str!("../../docs/cli.md");
+    let table = doc
+        .split("## Exit codes")
+        .nth(1)
+        .expect("docs/cli.md has an Exit codes section");
+    let mut map = std::collections::BTreeMap::new();
+    for line in table.lines().take_while(|l| !l.starts_with("## ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(code) = cells.get(1).and_then(|c| c.parse::<i32>().ok()) else {
+            continue;
+        };
+        for name in cells[3].split('`').skip(1).step_by(2) {
+            map.insert(name.to_string(), code);
+        }
+    }
+    map
+}
+
+/// The real binary exits with the documented code for one error of each kind (cli/src/exit.rs's
+/// unit test compares the mapping with the table; this checks what users actually get).
+#[test]
+fn each_kind_of_error_exits_with_its_documented_code() {
+    let doc = documented_exit_codes();
+    let env = Env::init();
+    env.run(&["customers", "add", "Contoso", "--usage-location", "US"])
+        .ok();
+    env.run(&[
+        "skus",
+        "set",
+        "ENTERPRISEPACK",
+        "--customer",
+        "Contoso",
+        "--enabled",
+        "0",
+    ])
+    .ok();
+    env.run(&["users", "add", "ada@contoso.com", "--customer", "Contoso"])
+        .ok();
+    std::fs::write(env.path("bad.csv"), "name,default_usage_location\nX,XX\n").unwrap();
+    std::fs::write(
+        env.path("text.licstore"),
+        "not a database at all, just text\n",
+    )
+    .unwrap();
+    let slow =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "InvalidArgument",
+            vec!["customers", "add", "X", "--usage-location", "XX"],
+        ),
+        ("NotFound", vec!["customers", "show", "Nobody"]),
+        ("AlreadyExists", vec!["customers", "add", "contoso"]),
+        ("InUse", vec!["customers", "remove", "Contoso"]),
+        ("InvalidState", vec!["demo"]),
+        ("CsvError", vec!["customers", "import", "bad.csv"]),
+        ("QueryRefused", vec!["sql", "DELETE FROM customers"]),
+        ("Interrupted", vec!["sql", slow, "--timeout", "0.2"]),
+        (
+            "BulkOperationFailed",
+            vec![
+                "assign",
+                "--sku",
+                "ENTERPRISEPACK",
+                "--user",
+                "ada@contoso.com",
+            ],
+        ),
+        ("IoError", vec!["customers", "import", "no-such-file.csv"]),
+    ];
+    for (name, args) in cases {
+        let want = *doc
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the docs table"));
+        let r = env.run(&args).fails(want);
+        assert!(!r.stderr.is_empty(), "{name}");
+    }
+    // A file that is not a store.
+    let r = Run::from(
+        env.cmd()
+            .args(["--db", "text.licstore", "customers", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, doc["NotADatabase"], "{r:#?}");
+    // Usage errors are the documented 2.
+    assert_eq!(env.run(&["frobnicate"]).code, 2);
 }

@@ -236,4 +236,32 @@ mod tests {
         assert!(err.to_string().contains("licensing_ids"), "{err}");
         Ok(())
     }
+
+    #[test]
+    fn every_export_writes_exactly_the_canonical_columns() -> Result<()> {
+        let mut s = Store::open_in_memory()?;
+        crate::demo::build(&mut s, 3)?;
+        for e in Entity::ALL {
+            let mut out = Vec::new();
+            let n = s.export_entity(*e, Format::Csv, &mut out)?;
+            assert!(n > 0, "{e}: the demo store has rows");
+            let text = String::from_utf8(out).expect("UTF-8");
+            assert_eq!(
+                text.lines().next(),
+                Some(e.columns().join(",").as_str()),
+                "{e}"
+            );
+            let mut out = Vec::new();
+            s.export_entity(*e, Format::JsonLines, &mut out)?;
+            let first: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap_or(b""))?;
+            let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+            let mut want = e.columns().to_vec();
+            let mut got = keys.clone();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "{e}: JSON Lines keys");
+        }
+        Ok(())
+    }
 }

@@ -415,9 +415,13 @@ fn import_sku_row(
                 .into());
         }
     }
-    let before = online::sku_ref(ctx.tx, cust.id, &guid)
-        .ok()
-        .map(|(id, _)| online::sku_by_ref(ctx.tx, id))
+    let before_id: Option<i64> = ctx
+        .tx
+        .prepare_cached("SELECT id FROM sku WHERE customer_id = ?1 AND sku_id = ?2")?
+        .query_row(params![cust.id, guid], |r| r.get(0))
+        .optional()?;
+    let before = before_id
+        .map(|id| online::sku_by_ref(ctx.tx, id))
         .transpose()?;
     let count = |ci: usize, cur: i64| -> std::result::Result<i64, RowFail> {
         Ok(if header.pos[ci].is_some() {
@@ -454,6 +458,20 @@ fn import_sku_row(
         term_end: text(9, before.as_ref().and_then(|s| s.term_end.as_ref()))?,
         reported_consumed,
     };
+    // A row equal to the stored SKU writes nothing (not even its update time).
+    if let Some(b) = &before {
+        let same_text = |v: &Option<String>, cur: &str| {
+            v.as_deref().is_none_or(|v| v.eq_ignore_ascii_case(cur))
+        };
+        if b.units == spec.units
+            && same_text(&spec.capability_status, &b.capability_status)
+            && same_text(&spec.applies_to, &b.applies_to)
+            && spec.term_end == b.term_end
+            && spec.reported_consumed == b.reported_consumed
+        {
+            return Ok(RowOutcome::Unchanged);
+        }
+    }
     let after = online::set_sku_tx(ctx, &spec)
         .map_err(|e| fail(rec, column_of(&e, SKU_WHAT, key_col), e))?;
     Ok(match before {

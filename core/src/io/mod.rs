@@ -79,6 +79,7 @@ impl std::fmt::Debug for ImportOptions<'_> {
             .field("file_name", &self.file_name)
             .field("mode", &self.mode)
             .field("delimiter", &(self.delimiter as char))
+            .field("total_bytes", &self.total_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -895,5 +896,102 @@ impl Store {
             format,
             out,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &[Column] = &[
+        Column {
+            name: "a",
+            required: true,
+        },
+        Column {
+            name: "b",
+            required: false,
+        },
+    ];
+
+    /// (line, a, b) of every record, or the row error's line and reason.
+    fn read(
+        input: &[u8],
+    ) -> Result<Vec<std::result::Result<(u64, String, String), (u64, String)>>> {
+        let (mut records, header) = Records::open(input, "t.csv", b',', SPEC)?;
+        let mut out = Vec::new();
+        while let Some(next) = records.next()? {
+            out.push(match next {
+                Ok(r) => Ok((
+                    r.line,
+                    r.get(&header, SPEC, 0).unwrap().unwrap_or("").to_string(),
+                    r.fields().get(1).cloned().unwrap_or_default(),
+                )),
+                Err(e) => Err((e.line, e.reason)),
+            });
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn lines_are_counted_the_same_with_lf_crlf_and_quoted_line_breaks() -> Result<()> {
+        let want = |b2: &str| {
+            vec![
+                Ok((2, "x".to_string(), "1".to_string())),
+                Ok((3, "y".to_string(), b2.to_string())),
+                Ok((5, "z".to_string(), "3".to_string())),
+            ]
+        };
+        assert_eq!(
+            read(b"a,b\nx,1\ny,\"two\nlines\"\nz,3\n")?,
+            want("two\nlines")
+        );
+        // CRLF: the record's line is right and the CR is not part of the last field.
+        assert_eq!(
+            read(b"\xEF\xBB\xBFa,b\r\nx,1\r\ny,\"two\r\nlines\"\r\nz,3\r\n")?,
+            want("two\r\nlines")
+        );
+        // Mixed line ends, no final line end.
+        assert_eq!(
+            read(b"a,b\r\nx,1\ny,\"two\nlines\"\r\nz,3")?,
+            want("two\nlines")
+        );
+        // Trailing empty fields (CRLF too) are not "too many fields"; a real extra one is.
+        assert_eq!(
+            read(b"a,b,\r\nx,1,\r\nq,2,3\r\n")?,
+            vec![
+                Ok((2, "x".to_string(), "1".to_string())),
+                Err((3, "too many fields: 3 where the header has 2".to_string()))
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_rejects_files_error_columns_are_ignored_and_not_repeated() -> Result<()> {
+        let input = b"a,b,error_line,error_column,error_reason\nx,1,2,b,bad\n";
+        let (_, header) = Records::open(&input[..], "r.csv", b',', SPEC)?;
+        assert_eq!(header.pos, vec![Some(0), Some(1)]);
+        assert_eq!(header.ignored, vec![2, 3, 4]);
+        let mut out = Vec::new();
+        let mut rejects = Rejects::new(Some(&mut out));
+        let err = RowError {
+            file: "r.csv".into(),
+            line: 2,
+            column: Some("b".into()),
+            value: Some("1".into()),
+            reason: "still bad".into(),
+        };
+        rejects.add(
+            &header,
+            vec!["x".into(), "1".into(), "2".into(), "b".into(), "bad".into()],
+            err,
+        )?;
+        rejects.finish()?;
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,b,error_line,error_column,error_reason\nx,1,2,b,\"still bad (value \"\"1\"\")\"\n"
+        );
+        Ok(())
     }
 }

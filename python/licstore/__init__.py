@@ -15,6 +15,8 @@ from __future__ import annotations
 # Keep the exception list in sync with licstore::ErrorCode (core/src/error.rs), which creates the
 # classes, and with _native.pyi; tests/test_exceptions.py fails when the three disagree.
 from licstore._native import (
+    Access,
+    AccessChange,
     Activation,
     ActivationLimitReached,
     AlreadyExists,
@@ -53,7 +55,10 @@ from licstore._native import (
     NotADatabase,
     NotFound,
     NumberUnavailable,
+    Permission,
     PermissionDenied,
+    PermissionRequest,
+    Principal,
     Product,
     ProductKey,
     Profile,
@@ -82,6 +87,8 @@ from licstore._native import (
     Violation,
     __version__,
     error_codes,
+    open_scoped,
+    scoped,
 )
 
 __all__ = [
@@ -104,6 +111,14 @@ __all__ = [
     "LimitIncreaseRequest",
     "SaBenefit",
     "Reservation",
+    # Access (docs/access.md).
+    "Access",
+    "AccessChange",
+    "Principal",
+    "Permission",
+    "PermissionRequest",
+    "open_scoped",
+    "scoped",
     # Online services (docs/online.md).
     "CatalogSku",
     "CatalogReport",

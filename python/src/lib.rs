@@ -4,6 +4,7 @@
 //! and the GIL released around every store call. Every rule lives in core. Each file exposes
 //! `register(m)`; this one only calls them.
 
+mod access;
 mod errors;
 mod online;
 mod query;
@@ -22,5 +23,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     online::register(m)?;
     query::register(m)?;
     store::register(m)?;
+    access::register(m)?;
     Ok(())
 }

@@ -309,7 +309,7 @@ fn export_file(
 }
 
 impl PyStore {
-    fn from_store(store: Store) -> PyStore {
+    pub(crate) fn from_store(store: Store) -> PyStore {
         PyStore {
             path: store.path().map(Path::to_path_buf),
             inner: Mutex::new(Some(store)),
@@ -327,7 +327,7 @@ impl PyStore {
     }
 
     /// Runs `f` on the open store, detached from the interpreter.
-    fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    pub(crate) fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
     where
         T: Send,
         F: FnOnce(&mut Store) -> licstore::Result<T> + Send,

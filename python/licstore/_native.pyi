@@ -9,9 +9,11 @@ fail when they disagree.
 import os
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Any, ClassVar, Iterator, Mapping, Sequence, TypedDict, Union, final
+from typing import Any, Callable, ClassVar, Protocol, Iterator, Mapping, Sequence, TypedDict, Union, final
 
 import pandas
+import polars
+import pyarrow
 
 __all__ = [
     "__version__",
@@ -95,6 +97,11 @@ __version__: str
 _SqlValue = Union[None, int, float, str, bytes]
 _ParamValue = Union[None, bool, int, float, str, bytes, bytearray, datetime, date]
 _StrPath = Union[str, os.PathLike[str]]
+# ``progress=``: False/None, True (a tqdm bar) or a callable f(done, total).
+_Progress = Union[bool, None, Callable[[int, Union[int, None]], object]]
+
+class _Readable(Protocol):
+    def read(self) -> bytes | str: ...
 
 class _EntitlementLineOptional(TypedDict, total=False):
     sa_end: date | None
@@ -210,7 +217,7 @@ class ImportReport:
 
 @final
 class QueryResult:
-    """The rows of a query over the public views."""
+    """The rows of a query over the public views, with DataFrame conversions."""
 
     @property
     def columns(self) -> list[str]: ...
@@ -219,7 +226,11 @@ class QueryResult:
     def __len__(self) -> int: ...
     def __getitem__(self, index: int, /) -> tuple[_SqlValue, ...]: ...
     def __iter__(self) -> Iterator[tuple[_SqlValue, ...]]: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def to_arrow(self) -> pyarrow.Table: ...
+    def to_polars(self) -> polars.DataFrame: ...
     def to_pandas(self) -> pandas.DataFrame: ...
+    def _to_pandas_numpy(self) -> pandas.DataFrame: ...
     def _repr_html_(self) -> str: ...
 
 # --- volume licensing results (docs/volume.md) ---
@@ -887,6 +898,7 @@ class Store:
         mode: str = "all_or_nothing",
         format: str = "csv",
         rejects: _StrPath | None = None,
+        progress: _Progress = None,
     ) -> ImportReport: ...
     def export_customers(self, path: _StrPath, *, format: str = "csv") -> int: ...
     def audit_log(
@@ -978,7 +990,12 @@ class Store:
         id: int | None = None,
     ) -> list[Reservation]: ...
     def import_vlsc_keys(
-        self, path: _StrPath, *, mode: str = "all_or_nothing", rejects: _StrPath | None = None
+        self,
+        path: _StrPath,
+        *,
+        mode: str = "all_or_nothing",
+        rejects: _StrPath | None = None,
+        progress: _Progress = None,
     ) -> ImportReport: ...
     def export_vlsc_keys(
         self,
@@ -1084,6 +1101,7 @@ class Store:
         disabled_plans: Sequence[str] | None = None,
         take_number: bool = False,
         mode: str = "atomic",
+        progress: _Progress = None,
     ) -> BulkOutcome: ...
     def remove(
         self,
@@ -1094,6 +1112,7 @@ class Store:
         groups: Sequence[str] | None = None,
         filter: _SubscriberFilter | None = None,
         mode: str = "atomic",
+        progress: _Progress = None,
     ) -> BulkOutcome: ...
     def replace(
         self,
@@ -1109,6 +1128,7 @@ class Store:
         disabled_plans: Sequence[str] | None = None,
         take_number: bool = False,
         mode: str = "atomic",
+        progress: _Progress = None,
     ) -> BulkOutcome: ...
     def rerun_job(self, job_id: int) -> BulkOutcome: ...
     def job(self, job_id: int) -> Job: ...
@@ -1136,6 +1156,20 @@ class Store:
     def apply_m365_users(self, customer: str, path: _StrPath) -> Job: ...
     def diff_graph_skus(self, customer: str, path: _StrPath) -> list[SkuChange]: ...
     def apply_graph_skus(self, customer: str, path: _StrPath) -> SkuSync: ...
+    def import_csv(
+        self,
+        entity: str,
+        source: _StrPath | _Readable,
+        *,
+        mode: str = "all_or_nothing",
+        format: str = "csv",
+        rejects: _StrPath | None = None,
+        progress: _Progress = None,
+    ) -> ImportReport: ...
+    def export(self, entity_or_view: str, path: _StrPath, *, format: str = "csv") -> int: ...
+    @staticmethod
+    def entities() -> list[tuple[str, list[str]]]: ...
+    def view(self, name: str) -> QueryResult: ...
     def sql(
         self,
         query: str,

@@ -6,7 +6,9 @@
 
 mod access;
 mod errors;
+mod frame;
 mod online;
+mod progress;
 mod query;
 mod store;
 mod types;

@@ -1,15 +1,20 @@
-//! The read-only SQL channel from Python: parameters in, a `QueryResult` out, and the typed
-//! columns `to_pandas()` builds its DataFrame from.
+//! The read-only SQL channel from Python: parameters in, a `QueryResult` (a [`Frame`] of Arrow
+//! columns) out, and its DataFrames.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
-use licstore::{Params, QueryResult, Value};
-use pyo3::exceptions::{PyIndexError, PyTypeError};
+use licstore::{Params, Value, ValueRef};
+use pyo3::exceptions::{PyImportError, PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyFloat, PyInt, PyList, PyMapping,
-    PySequence, PyString, PyTuple,
+    PyBool, PyByteArray, PyBytes, PyCapsule, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList,
+    PyMapping, PySequence, PyString, PyTuple,
 };
+
+use arrow_array::Array;
+
+use crate::frame::{null_mask, parse_date, parse_timestamp, Column, Frame, Hint};
 
 use crate::errors::invalid;
 use crate::types::{from_datetime, type_name};
@@ -133,37 +138,59 @@ pub fn to_timeout(t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
 // --- results ---
 
 /// The rows of a query over the public views: ``columns``, ``len()``, iteration (tuples),
-/// ``rows`` and ``to_pandas()``. Values are SQL's: None, int, float, str or bytes (timestamps
-/// are ISO-8601 UTC text; ``to_pandas()`` turns them into datetime64).
+/// ``rows``, and DataFrames: ``to_pandas()``, ``to_arrow()``, ``to_polars()`` (and the Arrow
+/// PyCapsule interface, ``__arrow_c_stream__``, which pyarrow, polars, DuckDB and others read
+/// directly). Values are SQL's: None, int, float, str or bytes (timestamps are ISO-8601 UTC
+/// text; the DataFrames turn them into datetimes).
 #[pyclass(frozen, module = "licstore", name = "QueryResult", sequence)]
 #[derive(Debug)]
 pub struct PyQueryResult {
-    result: QueryResult,
+    frame: Frame,
 }
 
-impl From<QueryResult> for PyQueryResult {
-    fn from(result: QueryResult) -> PyQueryResult {
-        PyQueryResult { result }
+impl From<Frame> for PyQueryResult {
+    fn from(frame: Frame) -> PyQueryResult {
+        PyQueryResult { frame }
     }
 }
 
-fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+fn value_to_py<'py>(py: Python<'py>, v: ValueRef<'_>) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Integer(i) => i.into_pyobject(py)?.into_any(),
-        Value::Real(f) => f.into_pyobject(py)?.into_any(),
-        Value::Text(s) => PyString::new(py, s).into_any(),
-        Value::Blob(b) => PyBytes::new(py, b).into_any(),
+        ValueRef::Null => py.None().into_bound(py),
+        ValueRef::Integer(i) => i.into_pyobject(py)?.into_any(),
+        ValueRef::Real(f) => f.into_pyobject(py)?.into_any(),
+        ValueRef::Text(s) => PyString::new(py, s).into_any(),
+        ValueRef::Blob(b) => PyBytes::new(py, b).into_any(),
     })
 }
 
-fn row_to_py<'py>(py: Python<'py>, row: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
-    PyTuple::new(
-        py,
-        row.iter()
-            .map(|v| value_to_py(py, v))
-            .collect::<PyResult<Vec<_>>>()?,
-    )
+impl PyQueryResult {
+    fn row<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            py,
+            self.frame
+                .columns
+                .iter()
+                .map(|c| value_to_py(py, c.get(i)))
+                .collect::<PyResult<Vec<_>>>()?,
+        )
+    }
+
+    fn column_objects<'py>(&self, py: Python<'py>, ci: usize) -> PyResult<Bound<'py, PyList>> {
+        let c = &self.frame.columns[ci];
+        PyList::new(
+            py,
+            (0..self.frame.len)
+                .map(|i| value_to_py(py, c.get(i)))
+                .collect::<PyResult<Vec<_>>>()?,
+        )
+    }
+
+    /// The Arrow C stream of the rows, in a capsule (the PyCapsule interface).
+    fn capsule<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let stream = py.detach(|| self.frame.stream());
+        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+    }
 }
 
 #[pymethods]
@@ -171,7 +198,7 @@ impl PyQueryResult {
     /// The column names, in order.
     #[getter]
     fn columns(&self) -> Vec<String> {
-        self.result.columns.clone()
+        self.frame.names.clone()
     }
 
     /// Every row, as a list of tuples.
@@ -179,38 +206,157 @@ impl PyQueryResult {
     fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(
             py,
-            self.result
-                .rows
-                .iter()
-                .map(|r| row_to_py(py, r))
+            (0..self.frame.len)
+                .map(|i| self.row(py, i))
                 .collect::<PyResult<Vec<_>>>()?,
         )
     }
 
     fn __len__(&self) -> usize {
-        self.result.rows.len()
+        self.frame.len
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyTuple>> {
-        let n = self.result.rows.len() as isize;
+        let n = self.frame.len as isize;
         let i = if index < 0 { index + n } else { index };
         if !(0..n).contains(&i) {
             return Err(PyIndexError::new_err(format!(
                 "row index {index} out of range ({n} rows)"
             )));
         }
-        row_to_py(py, &self.result.rows[i as usize])
+        self.row(py, i as usize)
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.rows(py)?.into_any().try_iter().map(Bound::into_any)
     }
 
+    /// The rows as an Arrow C stream (the Arrow PyCapsule interface): ``pyarrow.table(result)``,
+    /// ``polars.DataFrame(result)`` and other Arrow consumers read the columns without a copy.
+    /// ``requested_schema`` is accepted and ignored (the stream has one schema).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        self.capsule(py)
+    }
+
+    /// The rows as a ``pyarrow.Table``: integers ``int64``, reals ``float64``, store timestamps
+    /// ``timestamp[s, tz=UTC]``, dates (``YYYY-MM-DD``) ``date32``, other text ``large_string``,
+    /// bytes ``large_binary``; a column that mixes kinds of values comes as text. Needs pyarrow
+    /// (``pip install 'licstore[arrow]'``).
+    fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let pa = import_optional(slf.py(), "pyarrow", "to_arrow()", "arrow")?;
+        pa.getattr("table")?.call1((slf,))
+    }
+
+    /// The rows as a ``polars.DataFrame`` with the types of ``to_arrow()``. Needs polars
+    /// (``pip install 'licstore[polars]'``); pyarrow is not needed.
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let pl = import_optional(py, "polars", "to_polars()", "polars")?;
+        if this.frame.names.iter().collect::<HashSet<_>>().len() < this.frame.names.len() {
+            return Err(invalid(
+                "to_polars()",
+                this.frame.names.join(", "),
+                "polars needs distinct column names; name the columns with AS",
+            ));
+        }
+        pl.getattr("DataFrame")?.call1((slf,))
+    }
+
     /// The rows as a pandas DataFrame with typed columns: integers as ``Int64`` (nullable),
     /// reals as ``float64``, store timestamps as ``datetime64[s, UTC]``, dates (``YYYY-MM-DD``) as
-    /// ``datetime64[s]``, other text as ``string``. pandas is imported on first use.
-    fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let typed = py.detach(|| typed_columns(&self.result));
+    /// ``datetime64[s]``, other text as ``string``, bytes and mixed columns as ``object``.
+    /// With pyarrow installed the columns go through Arrow (fast, no Python object per value);
+    /// without it, through numpy buffers.
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let (py, this) = (slf.py(), slf.get());
+        let frame_mod = py.import("licstore._frame")?;
+        let have_arrow: bool = frame_mod.call_method0("have_pyarrow")?.extract()?;
+        if have_arrow {
+            let mixed = PyDict::new(py);
+            for ci in this.frame.mixed() {
+                mixed.set_item(ci, this.column_objects(py, ci)?)?;
+            }
+            return frame_mod.call_method1(
+                "arrow_to_pandas",
+                (Self::to_arrow(slf)?, this.columns(), mixed),
+            );
+        }
+        this.to_pandas_numpy(py)
+    }
+
+    /// ``to_pandas()`` without pyarrow, through numpy buffers (what it does when pyarrow is not
+    /// installed; the same dtypes).
+    fn _to_pandas_numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_pandas_numpy(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let cols = &self.frame.names;
+        let shown: Vec<&str> = cols.iter().take(8).map(String::as_str).collect();
+        format!(
+            "<QueryResult: {} rows x {} columns ({}{})>",
+            self.frame.len,
+            cols.len(),
+            shown.join(", "),
+            if cols.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// An HTML table of the first rows, for notebooks (every value escaped).
+    fn _repr_html_(&self) -> String {
+        const MAX: usize = 50;
+        let mut h = String::from("<table class=\"licstore-result\"><thead><tr>");
+        for c in &self.frame.names {
+            h.push_str(&format!("<th>{}</th>", escape(c)));
+        }
+        h.push_str("</tr></thead><tbody>");
+        for i in 0..self.frame.len.min(MAX) {
+            h.push_str("<tr>");
+            for c in &self.frame.columns {
+                let cell = match c.get(i) {
+                    ValueRef::Null => "<i>NULL</i>".to_string(),
+                    ValueRef::Integer(i) => i.to_string(),
+                    ValueRef::Real(f) => f.to_string(),
+                    ValueRef::Text(s) => escape(s),
+                    ValueRef::Blob(b) => format!("<i>{} bytes</i>", b.len()),
+                };
+                h.push_str(&format!("<td>{cell}</td>"));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</tbody></table>");
+        let n = self.frame.len;
+        h.push_str(&format!(
+            "<p>{n} rows &times; {} columns{}</p>",
+            self.frame.names.len(),
+            if n > MAX {
+                format!(" (first {MAX} shown)")
+            } else {
+                String::new()
+            }
+        ));
+        h
+    }
+}
+
+impl PyQueryResult {
+    fn to_pandas_numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let typed = py.detach(|| {
+            (0..self.frame.columns.len())
+                .map(|ci| typed_column(&self.frame, ci))
+                .collect::<Vec<_>>()
+        });
         let specs = PyList::empty(py);
         for (ci, col) in typed.into_iter().enumerate() {
             let spec = match col {
@@ -231,75 +377,35 @@ impl PyQueryResult {
                 )
                     .into_pyobject(py)?
                     .into_any(),
-                Typed::Objects { kind } => {
-                    let items = PyList::new(
-                        py,
-                        self.result
-                            .rows
-                            .iter()
-                            .map(|r| value_to_py(py, &r[ci]))
-                            .collect::<PyResult<Vec<_>>>()?,
-                    )?;
-                    (kind, items).into_pyobject(py)?.into_any()
-                }
+                Typed::Objects { kind } => (kind, self.column_objects(py, ci)?)
+                    .into_pyobject(py)?
+                    .into_any(),
             };
             specs.append(spec)?;
         }
         py.import("licstore._frame")?
             .call_method1("to_pandas", (self.columns(), specs))
     }
+}
 
-    fn __repr__(&self) -> String {
-        let cols = &self.result.columns;
-        let shown: Vec<&str> = cols.iter().take(8).map(String::as_str).collect();
-        format!(
-            "<QueryResult: {} rows x {} columns ({}{})>",
-            self.result.rows.len(),
-            cols.len(),
-            shown.join(", "),
-            if cols.len() > shown.len() {
-                ", ..."
-            } else {
-                ""
-            }
-        )
-    }
-
-    /// An HTML table of the first rows, for notebooks.
-    fn _repr_html_(&self) -> String {
-        const MAX: usize = 50;
-        let mut h = String::from("<table class=\"licstore-result\"><thead><tr>");
-        for c in &self.result.columns {
-            h.push_str(&format!("<th>{}</th>", escape(c)));
+/// Imports an optional dependency, or raises ImportError saying which extra installs it.
+fn import_optional<'py>(
+    py: Python<'py>,
+    module: &str,
+    what: &str,
+    extra: &str,
+) -> PyResult<Bound<'py, PyModule>> {
+    py.import(module).map_err(|e| {
+        if e.is_instance_of::<PyImportError>(py) {
+            let err = PyImportError::new_err(format!(
+                "{what} needs {module}: pip install 'licstore[{extra}]'"
+            ));
+            err.set_cause(py, Some(e));
+            err
+        } else {
+            e
         }
-        h.push_str("</tr></thead><tbody>");
-        for row in self.result.rows.iter().take(MAX) {
-            h.push_str("<tr>");
-            for v in row {
-                let cell = match v {
-                    Value::Null => "<i>NULL</i>".to_string(),
-                    Value::Integer(i) => i.to_string(),
-                    Value::Real(f) => f.to_string(),
-                    Value::Text(s) => escape(s),
-                    Value::Blob(b) => format!("<i>{} bytes</i>", b.len()),
-                };
-                h.push_str(&format!("<td>{cell}</td>"));
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</tbody></table>");
-        let n = self.result.rows.len();
-        h.push_str(&format!(
-            "<p>{n} rows &times; {} columns{}</p>",
-            self.result.columns.len(),
-            if n > MAX {
-                format!(" (first {MAX} shown)")
-            } else {
-                String::new()
-            }
-        ));
-        h
-    }
+    })
 }
 
 pub(crate) fn escape(s: &str) -> String {
@@ -310,16 +416,17 @@ pub(crate) fn escape(s: &str) -> String {
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#x27;"),
             _ => o.push(ch),
         }
     }
     o
 }
 
-// --- typed columns for DataFrames ---
+// --- typed columns for numpy (pandas without pyarrow) ---
 
-/// One column, typed from its values (or, when every value is NULL, from its declared type).
-/// Numeric columns are little-endian buffers that numpy reads without a copy per value.
+/// One column for `_frame.to_pandas`. Numeric columns are little-endian buffers that numpy
+/// reads without a copy per value.
 #[derive(Debug)]
 enum Typed {
     /// `int64` values and a null mask (1 = null).
@@ -336,149 +443,63 @@ enum Typed {
     Objects { kind: &'static str },
 }
 
-fn typed_columns(r: &QueryResult) -> Vec<Typed> {
-    (0..r.columns.len()).map(|ci| typed_column(r, ci)).collect()
+fn le_bytes<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * N);
+    for &v in values {
+        out.extend_from_slice(&f(v));
+    }
+    out
 }
 
-fn typed_column(r: &QueryResult, ci: usize) -> Typed {
-    let (mut ints, mut reals, mut texts, mut blobs) = (0usize, 0usize, 0usize, 0usize);
-    let (mut all_ts, mut all_dates) = (true, true);
-    for row in &r.rows {
-        match &row[ci] {
-            Value::Null => {}
-            Value::Integer(_) => ints += 1,
-            Value::Real(_) => reals += 1,
-            Value::Text(s) => {
-                texts += 1;
-                all_ts = all_ts && parse_timestamp(s).is_some();
-                all_dates = all_dates && parse_date(s).is_some();
-            }
-            Value::Blob(_) => blobs += 1,
-        }
-    }
-    let non_null = ints + reals + texts + blobs;
-    let n = r.rows.len();
-    if non_null == 0 {
-        let decl = r.decl_types[ci]
-            .as_deref()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        return if decl.contains("INT") {
-            Typed::Int {
-                values: vec![0; n * 8],
-                mask: vec![1; n],
-            }
-        } else if decl.contains("REAL") || decl.contains("FLOA") || decl.contains("DOUB") {
+fn typed_column(frame: &Frame, ci: usize) -> Typed {
+    let n = frame.len;
+    match &frame.columns[ci] {
+        Column::Null(_) => Typed::Objects { kind: "object" },
+        Column::Int(a) => Typed::Int {
+            values: le_bytes(a.values(), i64::to_le_bytes),
+            mask: null_mask(a.nulls(), n),
+        },
+        Column::Float(a) => {
+            let values: Vec<f64> = (0..n)
+                .map(|i| if a.is_valid(i) { a.value(i) } else { f64::NAN })
+                .collect();
             Typed::Float {
-                values: f64::NAN.to_le_bytes().repeat(n),
+                values: le_bytes(&values, f64::to_le_bytes),
             }
-        } else if decl.contains("TEXT") || decl.contains("CHAR") {
+        }
+        Column::Text { array, hint } => {
+            let all_null = array.null_count() == n;
+            let parsed = |parse: fn(&str) -> Option<i64>| -> Option<Vec<i64>> {
+                (0..n)
+                    .map(|i| {
+                        if array.is_valid(i) {
+                            parse(array.value(i))
+                        } else {
+                            Some(0)
+                        }
+                    })
+                    .collect()
+            };
+            let seconds = |kind, values: Vec<i64>| Typed::Seconds {
+                kind,
+                values: le_bytes(&values, i64::to_le_bytes),
+                mask: null_mask(array.nulls(), n),
+            };
+            if all_null {
+                return match hint {
+                    Hint::Timestamp => seconds("timestamp", vec![0; n]),
+                    Hint::Date => seconds("date", vec![0; n]),
+                    Hint::Text => Typed::Objects { kind: "string" },
+                };
+            }
+            if let Some(v) = parsed(parse_timestamp) {
+                return seconds("timestamp", v);
+            }
+            if let Some(v) = parsed(parse_date) {
+                return seconds("date", v);
+            }
             Typed::Objects { kind: "string" }
-        } else {
-            Typed::Objects { kind: "object" }
-        };
-    }
-    if ints == non_null {
-        let mut values = Vec::with_capacity(n * 8);
-        let mut mask = Vec::with_capacity(n);
-        for row in &r.rows {
-            let (v, m) = match row[ci] {
-                Value::Integer(i) => (i, 0u8),
-                _ => (0, 1),
-            };
-            values.extend_from_slice(&v.to_le_bytes());
-            mask.push(m);
         }
-        return Typed::Int { values, mask };
+        Column::Blob(_) | Column::Mixed(_) => Typed::Objects { kind: "object" },
     }
-    if ints + reals == non_null {
-        let mut values = Vec::with_capacity(n * 8);
-        for row in &r.rows {
-            let f = match row[ci] {
-                Value::Integer(i) => i as f64,
-                Value::Real(f) => f,
-                _ => f64::NAN,
-            };
-            values.extend_from_slice(&f.to_le_bytes());
-        }
-        return Typed::Float { values };
-    }
-    if texts == non_null && (all_ts || all_dates) {
-        let (kind, parse): (&'static str, fn(&str) -> Option<i64>) = if all_ts {
-            ("timestamp", parse_timestamp)
-        } else {
-            ("date", parse_date)
-        };
-        let mut values = Vec::with_capacity(n * 8);
-        let mut mask = Vec::with_capacity(n);
-        for row in &r.rows {
-            let (v, m) = match &row[ci] {
-                Value::Text(s) => (parse(s).unwrap_or(0), 0u8),
-                _ => (0, 1),
-            };
-            values.extend_from_slice(&v.to_le_bytes());
-            mask.push(m);
-        }
-        return Typed::Seconds { kind, values, mask };
-    }
-    if texts == non_null {
-        Typed::Objects { kind: "string" }
-    } else {
-        Typed::Objects { kind: "object" }
-    }
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
-}
-
-/// `YYYY-MM-DD` as seconds since the epoch at midnight, if it is a real date.
-fn parse_date(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if !(1..=days_in_month).contains(&d) {
-        return None;
-    }
-    Some(days_from_civil(y, m, d) * 86_400)
-}
-
-/// The store's timestamp form `YYYY-MM-DDTHH:MM:SSZ` as seconds since the epoch.
-fn parse_timestamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
-        return None;
-    }
-    let day = parse_date(&s[..10])?;
-    let (h, mi, se) = (
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    );
-    if h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    Some(day + h * 3600 + mi * 60 + se)
 }

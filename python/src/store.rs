@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use licstore::{
     AssignOptions, BenefitStatus, BulkMode, BulkOp, BulkRequest, Clock, CustomerUpdate,
-    EntitlementKind, Error, Format, ImportMode, ImportOptions, InterruptHandle, KeyType,
-    NewCustomer, NewEntitlement, NewLicensingId, NewProduct, NewProductKey, NewReservation,
-    NewSaBenefit, NewSku, NewSubscriber, Params, Pool, Profile, Program, QueryOptions, QueryResult,
-    ReplaceFrom, ReservationHistory, SkuRule, Store, SubscriberFilter, SubscriberStatus,
-    SubscriberUpdate, SummaryQuery, Units, VlscExportOptions,
+    EntitlementKind, Entity, Error, Format, ImportMode, ImportOptions, InterruptHandle,
+    JobProgress, KeyType, NewCustomer, NewEntitlement, NewLicensingId, NewProduct, NewProductKey,
+    NewReservation, NewSaBenefit, NewSku, NewSubscriber, Params, Pool, Profile, Program, Progress,
+    QueryOptions, ReplaceFrom, ReservationHistory, SkuRule, Store, SubscriberFilter,
+    SubscriberStatus, SubscriberUpdate, SummaryQuery, Units, VlscExportOptions,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -26,11 +26,13 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
 use crate::errors::{invalid, to_py, OrRaise};
+use crate::frame::{Frame, FrameSink};
 use crate::online::{
     self, PyBulkOutcome, PyBulkPreview, PyCatalogReport, PyCatalogSku, PyExpiring, PyJob,
     PyJobItems, PyLicense, PyProfile, PySku, PySkuChange, PySkuSync, PySkuUsage, PySubscriber,
     PyUserSyncDiff,
 };
+use crate::progress::{ProgressArg, Reporter};
 use crate::query::{to_params, to_timeout, PyQueryResult};
 use crate::types::{
     from_datetime, to_datetime, type_name, PyAuditEntry, PyCustomer, PyImportReport,
@@ -109,6 +111,64 @@ fn parse_mode(mode: &str) -> PyResult<ImportMode> {
 
 fn parse_format(format: &str) -> PyResult<Format> {
     format.parse::<Format>().or_raise()
+}
+
+/// The delimiter of an import format: CSV or TSV (JSON Lines is an export format only).
+fn import_delimiter(format: &str) -> PyResult<u8> {
+    match parse_format(format)? {
+        Format::Csv => Ok(b','),
+        Format::Tsv => Ok(b'\t'),
+        _ => Err(invalid(
+            "import format",
+            format,
+            "must be \"csv\" or \"tsv\"",
+        )),
+    }
+}
+
+/// An entity by name (``"customers"``, ``"group-members"``, ...), or a Python `licstore` entity
+/// name passed as any str.
+fn entity(name: &str) -> PyResult<Entity> {
+    Entity::from_name(name).or_raise()
+}
+
+/// What `import_csv` reads: a path, or an open file (binary or text) read whole.
+#[derive(Debug)]
+pub enum Source {
+    Path(PathBuf),
+    Bytes { name: String, data: Vec<u8> },
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Source {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Source> {
+        if let Ok(p) = obj.extract::<PathBuf>() {
+            return Ok(Source::Path(p));
+        }
+        if obj.hasattr("read")? {
+            let data = obj.call_method0("read")?;
+            let name = obj
+                .getattr("name")
+                .ok()
+                .and_then(|n| n.extract::<String>().ok())
+                .unwrap_or_else(|| "<file>".to_string());
+            let data = if let Ok(b) = data.cast::<pyo3::types::PyBytes>() {
+                b.as_bytes().to_vec()
+            } else if let Ok(t) = data.cast::<pyo3::types::PyString>() {
+                t.to_cow()?.as_bytes().to_vec()
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "the file's read() returned {}, not bytes or str",
+                    type_name(&data)
+                )));
+            };
+            return Ok(Source::Bytes { name, data });
+        }
+        Err(PyTypeError::new_err(format!(
+            "expected a path (str or os.PathLike) or an open file, not {}",
+            type_name(&obj)
+        )))
+    }
 }
 
 /// The fields of one entitlement, as `add_entitlement` takes them and `add_entitlements` reads
@@ -263,12 +323,14 @@ fn assign_options(
 }
 
 /// Opens `path` (and `rejects`) and runs an import on the open store.
+#[allow(clippy::too_many_arguments)]
 fn import_file(
     s: &mut Store,
     path: &Path,
     mode: ImportMode,
     delimiter: u8,
     rejects: Option<&Path>,
+    reporter: &mut Reporter,
     run: impl FnOnce(
         &mut Store,
         BufReader<File>,
@@ -276,14 +338,18 @@ fn import_file(
     ) -> licstore::Result<licstore::ImportReport>,
 ) -> licstore::Result<licstore::ImportReport> {
     let input = File::open(path).map_err(|e| io_error(path, e))?;
+    let size = input.metadata().ok().map(|m| m.len());
     let mut out = match rejects {
         Some(r) => Some(BufWriter::new(File::create(r).map_err(|e| io_error(r, e))?)),
         None => None,
     };
+    let mut tell = |p: Progress| reporter.report(p.bytes, p.total_bytes);
     let mut opts = ImportOptions::new(path.display().to_string());
     opts.mode = mode;
     opts.delimiter = delimiter;
     opts.rejects = out.as_mut().map(|w| w as &mut dyn Write);
+    opts.total_bytes = size;
+    opts.progress = Some(&mut tell);
     let report = run(s, BufReader::new(input), opts)?;
     if let (Some(mut w), Some(r)) = (out, rejects) {
         w.flush().map_err(|e| io_error(r, e))?;
@@ -316,14 +382,57 @@ impl PyStore {
         }
     }
 
-    /// Runs a bulk request and reads its items, under one lock.
-    fn run_bulk(&self, py: Python<'_>, req: &BulkRequest) -> PyResult<PyBulkOutcome> {
-        let (o, items) = self.with(py, |s| {
-            let o = s.run_bulk(req)?;
-            let items = s.job_items(o.job_id)?;
-            Ok((o, items))
-        })?;
+    /// Runs a bulk request and reads its items, under one lock, reporting progress (and letting
+    /// Ctrl-C cancel it: nothing written, no job) as `progress` asks.
+    fn run_bulk(
+        &self,
+        py: Python<'_>,
+        req: &BulkRequest,
+        progress: Option<ProgressArg>,
+    ) -> PyResult<PyBulkOutcome> {
+        let mut reporter = Reporter::new(py, progress, "bulk job", "user")?;
+        let done = py.detach(|| {
+            self.locked(|s| {
+                let o = s.run_bulk_with_progress(req, &mut |p: JobProgress| {
+                    reporter.report(p.done, Some(p.total))
+                })?;
+                let items = s.job_items(o.job_id)?;
+                Ok((o, items))
+            })
+        });
+        let (o, items) = reporter.finish(py, done)?;
         Ok(PyBulkOutcome::new(o, items))
+    }
+
+    /// Imports an entity's canonical CSV/TSV file (see `import_csv`).
+    #[allow(clippy::too_many_arguments)]
+    fn import_entity_file(
+        &self,
+        py: Python<'_>,
+        entity: Entity,
+        path: &Path,
+        mode: &str,
+        format: &str,
+        rejects: Option<&Path>,
+        progress: Option<ProgressArg>,
+    ) -> PyResult<PyImportReport> {
+        let mode = parse_mode(mode)?;
+        let delimiter = import_delimiter(format)?;
+        let mut reporter = Reporter::new(py, progress, "import", "B")?;
+        let report = py.detach(|| {
+            self.locked(|s| {
+                import_file(
+                    s,
+                    path,
+                    mode,
+                    delimiter,
+                    rejects,
+                    &mut reporter,
+                    |s, r, o| s.import_entity(entity, r, o),
+                )
+            })
+        });
+        Ok(reporter.finish(py, report)?.into())
     }
 
     /// Runs `f` on the open store, detached from the interpreter.
@@ -358,7 +467,7 @@ impl PyStore {
         query: &str,
         params: &Params,
         opts: QueryOptions,
-    ) -> PyResult<QueryResult> {
+    ) -> PyResult<Frame> {
         let handle: Mutex<Option<InterruptHandle>> = Mutex::new(None);
         let cancelled = AtomicBool::new(false);
         let done = (Mutex::new(false), Condvar::new());
@@ -370,7 +479,7 @@ impl PyStore {
                     }
                     *handle.lock().unwrap_or_else(PoisonError::into_inner) =
                         Some(s.interrupt_handle()?);
-                    s.query_with(query, params, opts)
+                    run_query(s, query, params, opts)
                 });
                 *done.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
                 done.1.notify_all();
@@ -414,8 +523,20 @@ impl PyStore {
     }
 }
 
+/// Runs a query into columns (see `frame.rs`), refusing more rows than `opts.max_rows`.
+fn run_query(
+    s: &mut Store,
+    query: &str,
+    params: &Params,
+    opts: QueryOptions,
+) -> licstore::Result<Frame> {
+    let mut sink = FrameSink::new(opts.max_rows);
+    s.query_stream(query, params, opts, &mut sink)?;
+    Ok(sink.finish())
+}
+
 /// Whether this is Python's main thread, the only one that runs signal handlers.
-fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+pub(crate) fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
     static MAIN: PyOnceLock<(Py<PyAny>, u64)> = PyOnceLock::new();
     let (get_ident, main) = MAIN.get_or_try_init(py, || {
         let get_ident = py.import("_thread")?.getattr("get_ident")?;
@@ -640,7 +761,7 @@ impl PyStore {
     /// valid rows and reports the rejected ones in the returned ``ImportReport``. ``rejects``
     /// names a CSV file to receive the rejected rows with their errors, ready to fix and import
     /// again.
-    #[pyo3(signature = (path, *, mode = "all_or_nothing", format = "csv", rejects = None))]
+    #[pyo3(signature = (path, *, mode = "all_or_nothing", format = "csv", rejects = None, progress = None))]
     fn import_customers(
         &self,
         py: Python<'_>,
@@ -648,36 +769,17 @@ impl PyStore {
         mode: &str,
         format: &str,
         rejects: Option<PathBuf>,
+        progress: Option<ProgressArg>,
     ) -> PyResult<PyImportReport> {
-        let mode = parse_mode(mode)?;
-        let delimiter = match parse_format(format)? {
-            Format::Csv => b',',
-            Format::Tsv => b'\t',
-            _ => {
-                return Err(invalid(
-                    "import format",
-                    format,
-                    "must be \"csv\" or \"tsv\"",
-                ))
-            }
-        };
-        let report = self.with(py, |s| {
-            let input = File::open(&path).map_err(|e| io_error(&path, e))?;
-            let mut out = match &rejects {
-                Some(r) => Some(BufWriter::new(File::create(r).map_err(|e| io_error(r, e))?)),
-                None => None,
-            };
-            let mut opts = ImportOptions::new(path.display().to_string());
-            opts.mode = mode;
-            opts.delimiter = delimiter;
-            opts.rejects = out.as_mut().map(|w| w as &mut dyn Write);
-            let report = s.import_customers(BufReader::new(input), opts)?;
-            if let (Some(mut w), Some(r)) = (out, &rejects) {
-                w.flush().map_err(|e| io_error(r, e))?;
-            }
-            Ok(report)
-        })?;
-        Ok(report.into())
+        self.import_entity_file(
+            py,
+            Entity::Customers,
+            &path,
+            mode,
+            format,
+            rejects.as_deref(),
+            progress,
+        )
     }
 
     /// Writes every customer to ``path`` as canonical CSV (or ``"tsv"``, ``"jsonl"``), in name
@@ -1139,21 +1241,31 @@ impl PyStore {
     /// creates missing customers, licensing IDs and keys, updates MAK counts of known keys.
     /// ``mode`` and ``rejects`` work as for ``import_customers``; errors name file, line, column
     /// and value with keys masked.
-    #[pyo3(signature = (path, *, mode = "all_or_nothing", rejects = None))]
+    #[pyo3(signature = (path, *, mode = "all_or_nothing", rejects = None, progress = None))]
     fn import_vlsc_keys(
         &self,
         py: Python<'_>,
         path: PathBuf,
         mode: &str,
         rejects: Option<PathBuf>,
+        progress: Option<ProgressArg>,
     ) -> PyResult<PyImportReport> {
         let mode = parse_mode(mode)?;
-        let report = self.with(py, |s| {
-            import_file(s, &path, mode, b'\t', rejects.as_deref(), |s, r, o| {
-                s.import_vlsc_keys(r, o)
+        let mut reporter = Reporter::new(py, progress, "import", "B")?;
+        let report = py.detach(|| {
+            self.locked(|s| {
+                import_file(
+                    s,
+                    &path,
+                    mode,
+                    b'\t',
+                    rejects.as_deref(),
+                    &mut reporter,
+                    |s, r, o| s.import_vlsc_keys(r, o),
+                )
             })
-        })?;
-        Ok(report.into())
+        });
+        Ok(reporter.finish(py, report)?.into())
     }
 
     /// Writes the product keys (of one licensing ID, when given) in the VLSC download format:
@@ -1528,7 +1640,7 @@ impl PyStore {
     /// ``.failures`` and ``.job_id`` (a ``Failed`` job that ``rerun_job`` can retry);
     /// ``"best_effort"`` applies the users that pass. Returns a ``BulkOutcome`` with every
     /// user's item.
-    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic"))]
+    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic", progress = None))]
     #[allow(clippy::too_many_arguments)]
     fn assign(
         &self,
@@ -1543,6 +1655,7 @@ impl PyStore {
         disabled_plans: Option<Vec<String>>,
         take_number: bool,
         mode: &str,
+        progress: Option<ProgressArg>,
     ) -> PyResult<PyBulkOutcome> {
         let options = assign_options(
             expires_at.as_ref(),
@@ -1556,12 +1669,12 @@ impl PyStore {
             op: BulkOp::Assign { skus, options },
             mode: online::bulk_mode(mode)?,
         };
-        self.run_bulk(py, &req)
+        self.run_bulk(py, &req, progress)
     }
 
     /// Takes ``skus`` away from each target user as one job; users, modes and the result as
     /// for ``assign``.
-    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, mode = "atomic"))]
+    #[pyo3(signature = (skus, *, customer, users = None, groups = None, filter = None, mode = "atomic", progress = None))]
     #[allow(clippy::too_many_arguments)]
     fn remove(
         &self,
@@ -1572,6 +1685,7 @@ impl PyStore {
         groups: Option<Vec<String>>,
         filter: Option<Bound<'_, PyAny>>,
         mode: &str,
+        progress: Option<ProgressArg>,
     ) -> PyResult<PyBulkOutcome> {
         let req = BulkRequest {
             customer,
@@ -1579,13 +1693,13 @@ impl PyStore {
             op: BulkOp::Remove { skus },
             mode: online::bulk_mode(mode)?,
         };
-        self.run_bulk(py, &req)
+        self.run_bulk(py, &req, progress)
     }
 
     /// Replaces ``old`` (a list of SKUs; None: every SKU the user holds) with ``skus`` for each
     /// target user, one step per user (the removal frees seats before the addition takes
     /// them), as one job; the rest as for ``assign``.
-    #[pyo3(signature = (skus, *, customer, old = None, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic"))]
+    #[pyo3(signature = (skus, *, customer, old = None, users = None, groups = None, filter = None, expires_at = None, usage_location = None, disabled_plans = None, take_number = false, mode = "atomic", progress = None))]
     #[allow(clippy::too_many_arguments)]
     fn replace(
         &self,
@@ -1601,6 +1715,7 @@ impl PyStore {
         disabled_plans: Option<Vec<String>>,
         take_number: bool,
         mode: &str,
+        progress: Option<ProgressArg>,
     ) -> PyResult<PyBulkOutcome> {
         let options = assign_options(
             expires_at.as_ref(),
@@ -1618,7 +1733,7 @@ impl PyStore {
             },
             mode: online::bulk_mode(mode)?,
         };
-        self.run_bulk(py, &req)
+        self.run_bulk(py, &req, progress)
     }
 
     /// Reruns a ``Failed`` or ``FinishedWithException`` job: the same request, limited to its
@@ -1852,6 +1967,142 @@ impl PyStore {
         Ok(PySkuSync::new(job, changes))
     }
 
+    // --- canonical CSV of every entity ---
+
+    /// Imports an entity's canonical CSV (or ``format="tsv"``) from a path or an open file
+    /// (binary or text; read whole): an upsert by the entity's natural key. ``entity`` is one
+    /// of ``entities()`` (``"customers"``, ``"skus"``, ``"subscribers"``, ``"assignments"``,
+    /// ...); docs/formats.md lists each one's columns.
+    ///
+    /// ``mode="all_or_nothing"`` (the default) raises ``CsvError`` (``.file``, ``.line``,
+    /// ``.column``, ``.value``, ``.errors``) and writes nothing when any row is rejected;
+    /// ``"skip_invalid"`` applies the valid rows and reports the others in the returned
+    /// ``ImportReport``. ``rejects`` names a CSV file to receive rejected rows with their errors.
+    /// ``progress=True`` draws a tqdm bar (a callable gets ``(bytes_read, total_bytes)``).
+    /// Ctrl-C cancels the import, raising ``KeyboardInterrupt`` with the store unchanged.
+    #[pyo3(signature = (entity, source, *, mode = "all_or_nothing", format = "csv", rejects = None, progress = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_csv(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        source: Source,
+        mode: &str,
+        format: &str,
+        rejects: Option<PathBuf>,
+        progress: Option<ProgressArg>,
+    ) -> PyResult<PyImportReport> {
+        let entity = self::entity(entity)?;
+        match source {
+            Source::Path(path) => self.import_entity_file(
+                py,
+                entity,
+                &path,
+                mode,
+                format,
+                rejects.as_deref(),
+                progress,
+            ),
+            Source::Bytes { name, data } => {
+                let mode = parse_mode(mode)?;
+                let delimiter = import_delimiter(format)?;
+                let mut reporter = Reporter::new(py, progress, "import", "B")?;
+                let report = py.detach(|| {
+                    self.locked(|s| {
+                        let mut out = match &rejects {
+                            Some(r) => {
+                                Some(BufWriter::new(File::create(r).map_err(|e| io_error(r, e))?))
+                            }
+                            None => None,
+                        };
+                        let mut tell = |p: Progress| reporter.report(p.bytes, p.total_bytes);
+                        let mut opts = ImportOptions::new(name);
+                        opts.mode = mode;
+                        opts.delimiter = delimiter;
+                        opts.rejects = out.as_mut().map(|w| w as &mut dyn Write);
+                        opts.total_bytes = Some(data.len() as u64);
+                        opts.progress = Some(&mut tell);
+                        let report = s.import_entity(entity, data.as_slice(), opts)?;
+                        if let (Some(mut w), Some(r)) = (out, &rejects) {
+                            w.flush().map_err(|e| io_error(r, e))?;
+                        }
+                        Ok(report)
+                    })
+                });
+                Ok(reporter.finish(py, report)?.into())
+            }
+        }
+    }
+
+    /// Writes an entity (in its canonical columns, ready for ``import_csv``) or a public view
+    /// (see ``views()``) to ``path`` as ``"csv"``, ``"tsv"`` or ``"jsonl"``; returns the number of
+    /// rows written. The file is replaced; on error it is removed.
+    #[pyo3(signature = (entity_or_view, path, *, format = "csv"))]
+    fn export(
+        &self,
+        py: Python<'_>,
+        entity_or_view: &str,
+        path: PathBuf,
+        format: &str,
+    ) -> PyResult<u64> {
+        let format = parse_format(format)?;
+        let target = Entity::from_name(entity_or_view).ok();
+        let name = entity_or_view.to_string();
+        self.with(py, |s| {
+            if target.is_none() && !s.views()?.contains(&name) {
+                return Err(Error::invalid(
+                    "export",
+                    name.clone(),
+                    format!(
+                        "is neither an entity ({}) nor a public view (see views())",
+                        Entity::ALL
+                            .iter()
+                            .map(|e| e.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            export_file(s, &path, |s, out| match target {
+                Some(e) => s.export_entity(e, format, out),
+                None => s.export_view(&name, format, out),
+            })
+        })
+    }
+
+    /// The entities ``import_csv`` and ``export`` know, by name, with their canonical columns
+    /// in export order.
+    #[staticmethod]
+    fn entities() -> Vec<(String, Vec<String>)> {
+        Entity::ALL
+            .iter()
+            .map(|e| {
+                (
+                    e.name().to_string(),
+                    e.columns().iter().map(|c| c.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// A whole public view (see ``views()``) as a ``QueryResult``, ready for ``to_pandas()``,
+    /// ``to_arrow()`` or ``to_polars()``: ``store.view("sku_usage").to_pandas()``. Raises
+    /// ``NotFound`` for a name that is not a view.
+    fn view(&self, py: Python<'_>, name: String) -> PyResult<PyQueryResult> {
+        let frame = self.with(py, |s| {
+            if !s.views()?.contains(&name) {
+                return Err(Error::not_found("view", &name));
+            }
+            run_query(
+                s,
+                &format!("SELECT * FROM \"{}\"", name.replace('"', "\"\"")),
+                &Params::None,
+                QueryOptions::default(),
+            )
+        })?;
+        Ok(frame.into())
+    }
+
     // --- SQL ---
 
     /// Runs one read-only query over the public views (see ``views()``) and returns its rows.
@@ -1880,7 +2131,7 @@ impl PyStore {
         // read-only query can be repeated). Signals reach only the main thread.
         if opts.timeout.is_some_and(|t| t <= DIRECT_BUDGET) || !on_main_thread(py)? {
             return self
-                .with(py, |s| s.query_with(&query, &params, opts))
+                .with(py, |s| run_query(s, &query, &params, opts))
                 .map(PyQueryResult::from);
         }
         let started = Instant::now();
@@ -1888,7 +2139,7 @@ impl PyStore {
             timeout: Some(DIRECT_BUDGET),
             ..opts
         };
-        match py.detach(|| self.locked(|s| s.query_with(&query, &params, first))) {
+        match py.detach(|| self.locked(|s| run_query(s, &query, &params, first))) {
             Err(Error::Interrupted(_)) => {
                 py.check_signals()?;
                 let rest = QueryOptions {

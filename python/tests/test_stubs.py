@@ -102,3 +102,10 @@ def test_usage_type_checks_strictly(tmp_path: Path) -> None:
     usage.write_text("import licstore\nlicstore.Store().add_customer(name=1)\n", encoding="utf-8")
     run = mypy("--strict", str(usage))
     assert run.returncode == 1 and "arg-type" in run.stdout, run.stdout
+
+
+def test_package_type_checks_strictly() -> None:
+    """The pure-Python modules (plots, frame helpers) pass ``mypy --strict`` against the stubs."""
+    package = Path(__file__).resolve().parents[1] / "licstore"
+    run = mypy("--strict", str(package))
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -1,0 +1,145 @@
+"""DataFrames through the Arrow C stream interface: pyarrow, polars and pandas from one query,
+views and summaries as frames, and the pandas path without pyarrow giving the same frame."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import licstore
+from conftest import FIXED
+
+pa = pytest.importorskip("pyarrow")
+pl = pytest.importorskip("polars")
+
+TYPED = (
+    "SELECT name, tenant_domain, created_at, length(name) AS n, "
+    "CASE WHEN name = 'Adatum' THEN NULL ELSE 1 END AS maybe, 0.5 AS half, "
+    "date(created_at) AS day, x'00' AS raw, NULL AS untyped "
+    "FROM customers ORDER BY name"
+)
+
+
+@pytest.fixture
+def filled(store: licstore.Store) -> licstore.Store:
+    store.add_customer("Contoso", tenant_domain="contoso.onmicrosoft.com", default_usage_location="US")
+    store.add_customer("Adatum", default_usage_location="DE")
+    store.add_customer("Fabrikam")
+    return store
+
+
+def test_to_arrow_types(filled: licstore.Store) -> None:
+    t = filled.sql(TYPED).to_arrow()
+    assert isinstance(t, pa.Table)
+    assert t.num_rows == 3
+    types = {f.name: f.type for f in t.schema}
+    assert types["name"] == pa.large_string()
+    assert types["created_at"] == pa.timestamp("s", tz="UTC")
+    assert types["n"] == pa.int64()
+    assert types["maybe"] == pa.int64()
+    assert types["half"] == pa.float64()
+    assert types["day"] == pa.date32()
+    assert types["raw"] == pa.large_binary()
+    assert types["untyped"] == pa.null()
+    assert t.column("maybe").to_pylist() == [None, 1, 1]
+    assert t.column("tenant_domain").to_pylist() == [None, "contoso.onmicrosoft.com", None]
+    assert t.column("created_at")[0].as_py() == FIXED
+    assert t.column("day")[0].as_py() == date(2024, 5, 6)
+
+
+def test_the_pycapsule_interface(filled: licstore.Store) -> None:
+    r = filled.sql("SELECT name, length(name) AS n FROM customers ORDER BY name")
+    # Any Arrow consumer reads the result itself, more than once.
+    assert pa.table(r).column("name").to_pylist() == ["Adatum", "Contoso", "Fabrikam"]
+    assert pa.table(r).num_rows == 3
+    assert pl.DataFrame(r)["n"].to_list() == [6, 7, 8]
+    capsule = r.__arrow_c_stream__()
+    assert type(capsule).__name__ == "PyCapsule"
+    del capsule  # released without being read: no leak, no crash
+
+
+def test_to_polars(filled: licstore.Store) -> None:
+    df = filled.sql(TYPED).to_polars()
+    assert isinstance(df, pl.DataFrame)
+    assert df.schema["n"] == pl.Int64
+    assert df.schema["name"] == pl.String
+    assert df.schema["day"] == pl.Date
+    assert isinstance(df.schema["created_at"], pl.Datetime)
+    assert df.schema["created_at"].time_zone == "UTC"  # type: ignore[union-attr]
+    assert df["maybe"].null_count() == 1
+    # polars needs distinct names; a query that repeats one says how to fix it.
+    with pytest.raises(licstore.InvalidArgument, match="AS"):
+        filled.sql("SELECT 1 AS a, 2 AS a").to_polars()
+
+
+def test_pandas_with_and_without_pyarrow_agree(filled: licstore.Store) -> None:
+    r = filled.sql(TYPED)
+    fast = r.to_pandas()
+    plain = r._to_pandas_numpy()
+    assert [str(t) for t in fast.dtypes] == [str(t) for t in plain.dtypes] == [
+        "string", "string", "datetime64[s, UTC]", "Int64", "Int64", "float64",
+        "datetime64[s]", "object", "object",
+    ]
+    pd.testing.assert_frame_equal(fast, plain)
+    mixed = filled.sql("SELECT 1 AS a, 2 AS a, 'x' AS b UNION ALL SELECT 2.5, NULL, 3")
+    pd.testing.assert_frame_equal(mixed.to_pandas(), mixed._to_pandas_numpy())
+    assert mixed.to_pandas().iloc[:, 2].tolist() == ["x", 3]
+    # Arrow has no mixed column: it gets the values' text.
+    assert mixed.to_arrow().column(2).to_pylist() == ["x", "3"]
+
+
+def test_to_pandas_falls_back_without_pyarrow(filled: licstore.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import licstore._frame as frame
+
+    monkeypatch.setattr(frame, "_HAVE_PYARROW", False)
+    df = filled.sql(TYPED).to_pandas()
+    assert str(df["created_at"].dtype) == "datetime64[s, UTC]"
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ImportError, match=r"licstore\[arrow\]"):
+        filled.sql("SELECT 1").to_arrow()
+
+
+def test_empty_and_null_columns_keep_their_types(filled: licstore.Store) -> None:
+    t = filled.sql("SELECT * FROM customers WHERE name = 'nobody'").to_arrow()
+    assert t.num_rows == 0
+    # No values: the store's naming says created_at is an instant.
+    assert t.schema.field("created_at").type == pa.timestamp("s", tz="UTC")
+    assert t.schema.field("name").type == pa.large_string()
+    df = filled.sql("SELECT * FROM customers WHERE name = 'nobody'").to_pandas()
+    assert str(df["created_at"].dtype) == "datetime64[s, UTC]"
+
+
+def test_views_and_summaries_as_frames(filled: licstore.Store) -> None:
+    filled.set_sku("Contoso", "ENTERPRISEPACK", enabled=5, term_end=date(2026, 6, 30))
+    filled.add_subscriber("Contoso", "ada@contoso.com")
+    filled.assign_license("ada@contoso.com", "ENTERPRISEPACK")
+    usage = filled.view("sku_usage").to_pandas()
+    assert usage.loc[0, "assigned"] == 1 and usage.loc[0, "available"] == 4
+    assert str(usage["assigned"].dtype) == "Int64"
+    assert str(usage["term_end"].dtype) == "datetime64[s]"
+    held = filled.view("subscriber_licenses").to_polars()
+    assert held["user_principal_name"].to_list() == ["ada@contoso.com"]
+    assert held.schema["assigned_at"] == pl.Datetime("ms", "UTC")
+    with pytest.raises(licstore.NotFound):
+        filled.view("customer")  # a base table, not a view
+    with pytest.raises(licstore.NotFound):
+        filled.view('x" UNION SELECT 1 --')
+
+
+def test_large_results_convert_whole(store: licstore.Store) -> None:
+    q = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+        "SELECT i, 'user' || i || '@contoso.com' AS upn, "
+        "CASE WHEN i % 3 = 0 THEN NULL ELSE '2024-05-06T07:08:09Z' END AS at FROM n"
+    )
+    r = store.sql(q)
+    df = r.to_pandas()
+    assert len(df) == 200_000
+    assert df["i"].sum() == 200_000 * 200_001 // 2
+    assert df["at"].isna().sum() == 200_000 // 3
+    assert df["upn"].iloc[-1] == "user200000@contoso.com"
+    assert r[-1] == (200_000, "user200000@contoso.com", "2024-05-06T07:08:09Z")
+    assert r.to_arrow().column("upn").null_count == 0

@@ -914,10 +914,11 @@ mod tests {
         },
     ];
 
-    /// (line, a, b) of every record, or the row error's line and reason.
-    fn read(
-        input: &[u8],
-    ) -> Result<Vec<std::result::Result<(u64, String, String), (u64, String)>>> {
+    /// (line, a, b) of a record, or a row error's line and reason.
+    type Outcome = std::result::Result<(u64, String, String), (u64, String)>;
+
+    /// What [`Records`] makes of every record of `input`.
+    fn read(input: &[u8]) -> Result<Vec<Outcome>> {
         let (mut records, header) = Records::open(input, "t.csv", b',', SPEC)?;
         let mut out = Vec::new();
         while let Some(next) = records.next()? {

@@ -1206,3 +1206,40 @@ fn each_kind_of_error_exits_with_its_documented_code() {
     // Usage errors are the documented 2.
     assert_eq!(env.run(&["frobnicate"]).code, 2);
 }
+
+/// On a terminal an import draws a progress bar on stderr (and clears it); off a terminal it
+/// draws nothing (every other test checks that a successful command writes nothing to stderr).
+/// util-linux's `script` gives the command a pseudo-terminal.
+#[test]
+fn an_import_shows_a_progress_bar_only_on_a_terminal() {
+    let env = Env::init();
+    let mut text = String::from("name,default_usage_location\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("Customer {i:05},US\n"));
+    }
+    std::fs::write(env.path("many.csv"), &text).unwrap();
+    let command = format!(
+        "{} --db {} customers import many.csv",
+        binary().display(),
+        env.db.display()
+    );
+    let out = Command::new("script")
+        .current_dir(env.dir.path())
+        .env_remove("LICSTORE_DB")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux's script runs");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    assert!(
+        tty.contains("importing many.csv ["),
+        "no bar drawn: {tty:?}"
+    );
+    assert!(tty.contains("MiB") || tty.contains("KiB"), "{tty:?}");
+    assert!(
+        tty.contains("many.csv: 20000 rows: 20000 added"),
+        "the result follows the bar: {tty:?}"
+    );
+    assert_eq!(env.customer_names().len(), 20_000);
+}

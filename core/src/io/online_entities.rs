@@ -371,6 +371,7 @@ fn import_sku_row(
     header: &Header,
     rec: &Record<'_>,
     catalog_loaded: &mut bool,
+    ids: &mut CustomerIds,
 ) -> super::RowResult {
     let c = SKUS;
     if !*catalog_loaded {
@@ -378,7 +379,8 @@ fn import_sku_row(
         *catalog_loaded = true;
     }
     let customer = rec.require(header, c, 0)?;
-    let cust = customers::require(ctx.tx, customer)
+    let (cust_id, cust_name) = ids
+        .get(ctx.tx, customer)
         .map_err(|e| fail_value(rec, "customer", customer, e))?;
     let by_id = rec.get(header, c, 1)?;
     let by_part = rec.get(header, c, 2)?;
@@ -418,7 +420,7 @@ fn import_sku_row(
     let before_id: Option<i64> = ctx
         .tx
         .prepare_cached("SELECT id FROM sku WHERE customer_id = ?1 AND sku_id = ?2")?
-        .query_row(params![cust.id, guid], |r| r.get(0))
+        .query_row(params![cust_id, guid], |r| r.get(0))
         .optional()?;
     let before = before_id
         .map(|id| online::sku_by_ref(ctx.tx, id))
@@ -450,7 +452,7 @@ fn import_sku_row(
         before.as_ref().and_then(|s| s.reported_consumed)
     };
     let spec = NewSku {
-        customer: cust.name.clone(),
+        customer: cust_name,
         sku: guid,
         units,
         capability_status: text(7, before.as_ref().map(|s| &s.capability_status))?,
@@ -817,7 +819,7 @@ impl Store {
             Entity::Skus => {
                 let mut loaded = false;
                 run_import(self, records, header, opts, None, |ctx, h, r| {
-                    import_sku_row(ctx, h, r, &mut loaded)
+                    import_sku_row(ctx, h, r, &mut loaded, &mut ids)
                 })
             }
             Entity::Subscribers => {

@@ -1423,6 +1423,23 @@ const SCOPED_VIEWS: &[(&str, &str, &[Role])] = &[
     ("reservations", "licensing_id", read::RESERVATIONS),
 ];
 
+/// The views filtered on a scoped channel besides [`SCOPED_VIEWS`].
+const SCOPED_ACCESS_VIEWS: &[&str] = &[
+    "customers",
+    "permissions",
+    "permission_requests",
+    "agreement_contacts",
+    "principals",
+];
+
+/// Whether a scoped channel shows `view` (filtered or not); every other view is refused there.
+pub(crate) fn shown_when_scoped(view: &str) -> bool {
+    SCOPED_VIEWS.iter().any(|(v, _, _)| *v == view)
+        || SCOPED_ACCESS_VIEWS.contains(&view)
+        || SCOPED_UNFILTERED.contains(&view)
+        || view == "license_summary"
+}
+
 /// Views shown unfiltered on a scoped channel.
 pub(crate) const SCOPED_UNFILTERED: &[&str] = &["products"];
 
@@ -2175,6 +2192,16 @@ mod tests {
         ] {
             let e = bob.query(sql, &Params::None).unwrap_err();
             assert_eq!(e.code(), ErrorCode::QueryRefused, "{sql}: {e}");
+        }
+        // The views a scoped handle lists are exactly those its channel reads.
+        let listed = bob.views()?;
+        assert!(listed.contains(&"product_keys".to_string()));
+        assert!(!listed.contains(&"audit_log".to_string()));
+        for v in s.views()? {
+            let ok = bob
+                .query(&format!("SELECT * FROM {v} LIMIT 0"), &Params::None)
+                .is_ok();
+            assert_eq!(ok, listed.contains(&v), "{v}");
         }
         let e = bob
             .query("SELECT * FROM audit_log", &Params::None)

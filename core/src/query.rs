@@ -984,7 +984,7 @@ impl Store {
     }
 
     /// The names of the public views, sorted, with the computed tables of the query channel
-    /// (`license_summary`), which read like views.
+    /// (`license_summary`), which read like views; on a scoped handle, those its channel shows.
     pub fn views(&self) -> Result<Vec<String>> {
         let mut st = self
             .conn()
@@ -993,6 +993,9 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         v.extend(COMPUTED_TABLES.iter().map(|t| t.to_string()));
+        if self.scope.is_some() {
+            v.retain(|name| crate::access::shown_when_scoped(name));
+        }
         v.sort();
         Ok(v)
     }

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    progress::install_handler();
     let result = std::panic::catch_unwind(|| commands::run(cli));
     match result {
         Ok(Ok(())) => ExitCode::from(exit::OK),

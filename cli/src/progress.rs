@@ -29,7 +29,9 @@ static INSTALL: Once = Once::new();
 /// The exit status of a process ended by a second Ctrl-C: the shell's 128 + SIGINT.
 pub const SIGINT_EXIT: i32 = 130;
 
-fn install_handler() {
+/// Installs the Ctrl-C handler (once; `main` does it for every command, so that a Ctrl-C
+/// outside a cancellable operation exits 130 with a message, like the default but said).
+pub fn install_handler() {
     INSTALL.call_once(|| {
         // Failing to install (another handler exists) leaves the default: Ctrl-C kills the
         // process, which is still safe, only less polite.
@@ -41,10 +43,7 @@ fn install_handler() {
                 ""
             };
             if ACTIVE.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
-                eprintln!(
-                    "{nl}licstore: interrupted: cancelling, nothing will be written \
-                     (Ctrl-C again to quit at once)"
-                );
+                eprintln!("{nl}licstore: interrupted: cancelling (Ctrl-C again to quit at once)");
             } else {
                 eprintln!("{nl}licstore: interrupted");
                 std::process::exit(SIGINT_EXIT);
@@ -78,6 +77,14 @@ impl Cancellable {
     /// Whether Ctrl-C was pressed.
     pub fn interrupted(&self) -> bool {
         INTERRUPTED.load(Ordering::SeqCst)
+    }
+
+    /// Ends an operation that succeeded: if Ctrl-C came too late to cancel it (after its last
+    /// progress report, while it committed), says that it was applied all the same.
+    pub fn finished(self, what: &str) {
+        if self.interrupted() {
+            eprintln!("licstore: {what} had already finished when Ctrl-C came: it is applied");
+        }
     }
 }
 

@@ -1206,3 +1206,117 @@ fn demo_prints_sku_usage_after_customers() {
     let total: i64 = rows.iter().map(|r| r["assigned"].as_i64().unwrap()).sum();
     assert_eq!(view[0]["n"].as_i64(), Some(total));
 }
+
+/// Ctrl-C (SIGINT) during a bulk run: the run is cancelled through the core's progress callback,
+/// nothing is applied, no job is recorded, and the exit status is 10 (Interrupted).
+#[test]
+fn ctrl_c_cancels_a_bulk_run_and_applies_nothing() {
+    let env = Env::init();
+    env.run(&["customers", "add", "Contoso", "--usage-location", "US"])
+        .ok();
+    env.run(&[
+        "skus",
+        "set",
+        E3,
+        "--customer",
+        "Contoso",
+        "--enabled",
+        "100000",
+    ])
+    .ok();
+    let users = 50_000;
+    let mut csv = String::from("customer,user_principal_name\n");
+    for i in 0..users {
+        csv.push_str(&format!("Contoso,user{i}@contoso.com\n"));
+    }
+    std::fs::write(env.path("users.csv"), csv).unwrap();
+    env.run(&["import", "subscribers", "users.csv"]).ok();
+    let jobs_before = env.run(&["jobs", "list", "--format", "json"]).ok().json();
+
+    // A second in, the run is under way (it takes several seconds here). Should the signal come
+    // before the run started (a loaded machine), the command exits 130 having done nothing; try
+    // again, waiting longer.
+    let mut delay = 1;
+    let (out, finished) = loop {
+        let mut child = env
+            .cmd()
+            .arg("--db")
+            .arg(&env.db)
+            .args([
+                "assign",
+                "--sku",
+                E3,
+                "--filter",
+                "status=Active",
+                "--customer",
+                "Contoso",
+                "--yes",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut finished = false;
+        while started.elapsed() < std::time::Duration::from_secs(delay) {
+            if child.try_wait().unwrap().is_some() {
+                finished = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if !finished {
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let out = child.wait_with_output().unwrap();
+        if out.status.code() == Some(130) && delay < 8 {
+            assert_eq!(
+                env.run(&["jobs", "list", "--format", "json"]).ok().json(),
+                jobs_before
+            );
+            delay *= 2;
+            continue;
+        }
+        break (out, finished);
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let sku = env
+        .run(&[
+            "skus",
+            "show",
+            E3,
+            "--customer",
+            "Contoso",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
+    let jobs = env.run(&["jobs", "list", "--format", "json"]).ok().json();
+    if out.status.code() == Some(0) {
+        // The machine finished the whole run before the signal (or committed it as the signal
+        // came): then all of it is there, and the command says so.
+        assert!(
+            finished || stderr.contains("had already finished when Ctrl-C came: it is applied"),
+            "{stderr}"
+        );
+        assert_eq!(sku[0]["assigned"], users);
+        assert_eq!(jobs.len(), jobs_before.len() + 1);
+        return;
+    }
+    assert_eq!(out.status.code(), Some(10), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("licstore: error: assign: interrupted (Ctrl-C); nothing was applied"),
+        "{stderr}"
+    );
+    assert_eq!(
+        sku[0]["assigned"], 0,
+        "an interrupted run assigned licenses"
+    );
+    assert_eq!(jobs, jobs_before, "an interrupted run recorded a job");
+}

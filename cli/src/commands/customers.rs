@@ -235,7 +235,11 @@ pub fn import_with(
     let result = import(&mut store, input, opts);
     drop(bar);
     let interrupted = cancel.interrupted();
-    drop(cancel);
+    if result.is_ok() {
+        cancel.finished(&format!("the import of {name}"));
+    } else {
+        drop(cancel);
+    }
     let kept = match rejects {
         Some(r) => r.close()?,
         None => false,

@@ -751,7 +751,7 @@ fn bulk(
         }
         r => r?,
     };
-    drop(cancel);
+    cancel.finished(&format!("the {what} run"));
     print_outcome(ctx, &store, &o)
 }
 

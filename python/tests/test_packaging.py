@@ -19,17 +19,15 @@ def test_audit_notebook_runs(tmp_path: Path) -> None:
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     nb = nbformat.read(ROOT / "examples" / "audit.ipynb", as_version=4)
-    env_backend = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel's default backend (matplotlib-inline) renders headless, as PNG outputs.
+    env_backend = os.environ.pop("MPLBACKEND", None)
     try:
         client = nbclient.NotebookClient(
             nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "examples")}}
         )
         client.execute()
     finally:
-        if env_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
+        if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]

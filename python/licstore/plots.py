@@ -54,7 +54,7 @@ def sku_usage(usage: SkuUsage, *, ax: Axes | None = None) -> Axes:
     ``enabled + warning``). A SKU with more seats assigned than it has shows its excess in red
     and is marked in its label."""
     skus = list(usage)
-    ax = _axes(ax, 8, 0.5 + 0.45 * max(len(skus), 1))
+    ax = _axes(ax, 8, 1.5 + 0.45 * max(len(skus), 1))
     labels = []
     seen: set[str] = set()
     for i, s in enumerate(skus):
@@ -72,7 +72,7 @@ def sku_usage(usage: SkuUsage, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("seats")
     ax.set_title(f"SKU usage: {usage.customer}")
     if skus:
-        ax.legend(loc="lower right")
+        ax.legend(loc="best")
     return ax
 
 
@@ -121,7 +121,7 @@ def license_summary(summary: LicenseSummary, *, ax: Axes | None = None) -> Axes:
     Systems, Servers): licenses owned (effective quantity) against deployed, with each
     shortfall in red and labelled."""
     lines = sorted(summary, key=lambda line: (line.pool, line.family, line.version))
-    ax = _axes(ax, 9, 0.6 + 0.5 * max(len(lines), 1))
+    ax = _axes(ax, 9, 1.8 + 0.5 * max(len(lines), 1))
     labels = []
     seen: set[str] = set()
     for i, line in enumerate(lines):
@@ -140,5 +140,5 @@ def license_summary(summary: LicenseSummary, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("licenses")
     ax.set_title(f"License position: {summary.customer} as of {summary.as_of.isoformat()}")
     if lines:
-        ax.legend(loc="lower right")
+        ax.legend(loc="best")
     return ax

@@ -236,6 +236,8 @@ struct Cust {
     sku_keys: HashMap<String, std::result::Result<u32, String>>,
     /// Store row id -> SKU index.
     sku_refs: HashMap<i64, u32>,
+    /// The index of the customer's first SKU in `Importer::skus` (its SKUs are consecutive).
+    first_sku: u32,
 }
 
 struct SkuSt {
@@ -465,6 +467,8 @@ struct Importer<'c> {
     /// Distinct disabled-plan lists (stored JSON), by id; id 0 is "none".
     plan_lists: Vec<Box<str>>,
     plan_ids: HashMap<Box<str>, u32>,
+    /// SKU keys as written (folded) -> the catalog's GUID, when the catalog names one.
+    catalog: HashMap<String, Option<String>>,
     /// Set once an all-or-nothing import has rejected a row: it will be rolled back, so the
     /// rows after are only checked (against the in-memory state), not written.
     dry: bool,
@@ -562,6 +566,7 @@ impl<'c> Importer<'c> {
             sku_counts,
             plan_lists: vec!["[]".into()],
             plan_ids: HashMap::new(),
+            catalog: HashMap::new(),
             dry: false,
         })
     }
@@ -628,6 +633,7 @@ impl<'c> Importer<'c> {
                         .and_then(|l| l.as_bytes().try_into().ok()),
                     sku_keys: HashMap::new(),
                     sku_refs: HashMap::new(),
+                    first_sku: self.skus.len() as u32,
                 });
                 self.load_customer(idx)?;
                 Some(idx)
@@ -771,7 +777,34 @@ impl<'c> Importer<'c> {
         if let Some(r) = self.custs[ci as usize].sku_keys.get(self.key.as_str()) {
             return Ok(r.clone());
         }
+        // The catalog's answer does not depend on the customer: one lookup per key and file.
+        let folded = self.key.clone();
+        let guid = match self.catalog.get(&folded) {
+            Some(g) => g.clone(),
+            None => {
+                let g = online::catalog_resolve(self.ctx.tx, key).ok();
+                self.catalog.insert(folded.clone(), g.clone());
+                g
+            }
+        };
         let c = &self.custs[ci as usize];
+        if let Some(&k) = guid
+            .and_then(|g| {
+                self.skus
+                    .iter()
+                    .enumerate()
+                    .skip(c.first_sku as usize)
+                    .take(c.sku_refs.len())
+                    .find(|(_, s)| s.guid == g)
+                    .map(|(i, _)| i as u32)
+            })
+            .as_ref()
+        {
+            self.custs[ci as usize].sku_keys.insert(folded, Ok(k));
+            return Ok(Ok(k));
+        }
+        // Not in the catalog (a SKU a sync brought in) or not subscribed: the API's own lookup,
+        // for its answer and its message.
         let r = match online::sku_ref(self.ctx.tx, c.id, key) {
             Ok((id, _)) => Ok(*c.sku_refs.get(&id).ok_or_else(|| {
                 Error::Internal(format!("SKU {id} of customer {} not loaded", c.name))

@@ -9,7 +9,8 @@
 //! - Every fallible function returns a `licstore_result`; `licstore_last_error_message()` says
 //!   what went wrong, per thread.
 //! - Every body runs inside a panic boundary ([`boundary::guard`]); every pointer and string is
-//!   checked before use.
+//!   checked before use, and every handle against the live-handle registry (`registry`), so a
+//!   freed, foreign or wrong-type handle is refused instead of read.
 //! - Enum values coming from C are taken as `uint32_t` and checked, never trusted as Rust enums.
 
 // The C names are the API: `licstore_store`, `licstore_result`, ...

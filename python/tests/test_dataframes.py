@@ -143,3 +143,12 @@ def test_large_results_convert_whole(store: licstore.Store) -> None:
     assert df["upn"].iloc[-1] == "user200000@contoso.com"
     assert r[-1] == (200_000, "user200000@contoso.com", "2024-05-06T07:08:09Z")
     assert r.to_arrow().column("upn").null_count == 0
+
+
+def test_html_escapes_every_value(store: licstore.Store) -> None:
+    store.add_customer("<script>alert('x')</script> & Co")
+    html = store.sql('SELECT name AS "<b>n</b>" FROM customers')._repr_html_()
+    assert "<script>" not in html and "<b>n</b>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in html
+    assert "&lt;b&gt;n&lt;/b&gt;" in html
+    assert "<script>" not in store.view("customers")._repr_html_()

@@ -4,9 +4,7 @@
 
 use std::io::{Read, Write};
 
-use super::{
-    row_error, run_import, Column, Format, ImportOptions, ImportReport, Records, RowOutcome,
-};
+use super::{fail, run_import, Column, Format, ImportOptions, ImportReport, Records, RowOutcome};
 use crate::customers::{self, CustomerFields, NewCustomer};
 use crate::error::{Result, RowError};
 use crate::query::Params;
@@ -41,7 +39,7 @@ impl Store {
         let (records, header) = Records::open(input, &opts.file_name, opts.delimiter, SPEC)?;
         run_import(self, records, header, opts, None, |ctx, header, rec| {
             let name = rec.require(header, SPEC, 0)?;
-            let existing = customers::find(ctx.tx, name).map_err(|e| row_error(rec, "name", e))?;
+            let existing = customers::find(ctx.tx, name).map_err(|e| fail(rec, "name", e))?;
             let keep = |ci: usize, current: Option<&String>| -> std::result::Result<_, RowError> {
                 if header.pos[ci].is_some() {
                     Ok(rec.get(header, SPEC, ci)?.map(String::from))
@@ -75,16 +73,16 @@ impl Store {
                     }
                     _ => "name",
                 };
-                row_error(rec, col, e)
+                fail(rec, col, e)
             })?;
             match existing {
                 None => {
-                    customers::insert(ctx, &fields).map_err(|e| row_error(rec, "name", e))?;
+                    customers::insert(ctx, &fields).map_err(|e| fail(rec, "name", e))?;
                     Ok(RowOutcome::Inserted)
                 }
                 Some(before) => {
                     let (_, changed) = customers::apply(ctx, &before, &fields)
-                        .map_err(|e| row_error(rec, "tenant_domain", e))?;
+                        .map_err(|e| fail(rec, "tenant_domain", e))?;
                     Ok(if changed {
                         RowOutcome::Updated
                     } else {

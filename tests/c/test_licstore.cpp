@@ -279,6 +279,28 @@ int main() {
       CHECK(store.count() == 2);
     }
 
+    // Every entity's canonical CSV from C++: export, then import with value-initialized options
+    // and a progress callback (a captureless lambda converts to the C function pointer).
+    {
+      const std::string exported = csv + ".customers.csv";
+      uint64_t rows = 0;
+      CHECK(licstore_export(store.get(), "customers", LICSTORE_FORMAT_CSV, exported.c_str(), &rows) ==
+            LICSTORE_OK);
+      CHECK(rows == 2);
+      licstore_import_options opts{};
+      opts.mode = LICSTORE_IMPORT_MODE_SKIP_INVALID;
+      uint64_t seen = 0;
+      opts.progress = [](void *user_data, uint64_t done, uint64_t, uint64_t) -> int32_t {
+        *static_cast<uint64_t *>(user_data) = done;
+        return 0;
+      };
+      opts.user_data = &seen;
+      licstore_import_report r{};
+      CHECK(licstore_import(store.get(), "customers", exported.c_str(), &opts, &r) == LICSTORE_OK);
+      CHECK(r.rows == 2 && r.unchanged == 2 && seen == 2);
+      std::remove(exported.c_str());
+    }
+
     // A write through the SQL channel is refused and changes nothing.
     {
       std::string message;

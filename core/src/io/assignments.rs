@@ -1861,6 +1861,27 @@ mod tests {
     }
 
     #[test]
+    fn a_user_of_a_customer_the_file_does_not_name_is_not_taken_over() -> Result<()> {
+        let mut s = fixture()?;
+        let before = snapshot(&s)?;
+        let e = import(
+            &mut s,
+            &format!("{HEAD}Contoso,NOBODY@Fabrikam.com,,,{E3},,\n"),
+        )
+        .unwrap_err();
+        let first = e.csv_errors().unwrap().first().clone();
+        assert_eq!(first.column.as_deref(), Some("user_principal_name"));
+        assert!(
+            first
+                .reason
+                .starts_with("UserNotFound: the user belongs to customer \"Fabrikam\""),
+            "{e}"
+        );
+        assert_eq!(snapshot(&s)?, before);
+        Ok(())
+    }
+
+    #[test]
     fn bad_files_are_reported_clearly() -> Result<()> {
         let mut s = fixture()?;
         let before = snapshot(&s)?;

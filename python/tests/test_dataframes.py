@@ -152,3 +152,39 @@ def test_html_escapes_every_value(store: licstore.Store) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in html
     assert "&lt;b&gt;n&lt;/b&gt;" in html
     assert "<script>" not in store.view("customers")._repr_html_()
+
+
+def test_threads_convert_while_another_writes(store: licstore.Store) -> None:
+    import threading
+
+    store.add_customer("Contoso", default_usage_location="US")
+    store.set_sku("Contoso", "ENTERPRISEPACK", enabled=1000)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def read() -> None:
+        try:
+            barrier.wait()
+            for _ in range(30):
+                r = store.view("subscribers")
+                n = len(r)
+                assert len(r.to_pandas()) == n and r.to_arrow().num_rows == n
+                assert r.to_polars().height == n
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def write() -> None:
+        try:
+            barrier.wait()
+            for i in range(30):
+                store.add_subscribers([{"customer": "Contoso", "upn": f"u{i}-{j}@contoso.com"} for j in range(20)])
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=read), threading.Thread(target=read), threading.Thread(target=write)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.view("subscribers")) == 600

@@ -489,7 +489,8 @@ tbody th { font-weight: normal; }
 th.date { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.flag, th.flag, tr.overdue td, tr.overdue th { color: #b3261e; font-weight: 600; }
-figure.chart { margin: 8px 0; overflow-x: auto; }
+figure.chart { margin: 8px 0; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
 svg text { font-family: inherit; font-size: 12px; fill: #1b1f24; }
 svg text.note, svg text.legend { fill: #33404d; }
 footer { margin-top: 32px; color: #4a5560; font-size: 12px; }

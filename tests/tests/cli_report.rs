@@ -170,9 +170,16 @@ fn the_report_renders_in_headless_chromium_without_errors() {
     });
     let (b2, w2, h2) = (browser.clone(), work.clone(), html.clone());
     let dom = std::thread::spawn(move || headless(&b2, &w2, &h2, "--dump-dom"));
+    // Printed, as an auditor would: the print styles lay it out on pages.
+    let pdf = env.path("report.pdf");
+    let (b3, w3, h3, p3) = (browser.clone(), work.clone(), html.clone(), pdf.clone());
+    let print = std::thread::spawn(move || {
+        headless(&b3, &w3, &h3, &format!("--print-to-pdf={}", p3.display()))
+    });
     let (bad_dom, bad_console) = headless(&browser, &work, &bad, "--dump-dom");
     let (_, shot_console) = screenshot.join().unwrap();
     let (dom, dom_console) = dom.join().unwrap();
+    let (_, print_console) = print.join().unwrap();
 
     // The control page: both detectors fire.
     assert!(
@@ -195,6 +202,18 @@ fn the_report_renders_in_headless_chromium_without_errors() {
         Vec::<String>::new(),
         "console during --dump-dom"
     );
+    assert_eq!(
+        print_console,
+        Vec::<String>::new(),
+        "console while printing"
+    );
+    let pdf = std::fs::read(&pdf).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let pages = pdf
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's')
+        .count();
+    assert!(pages >= 3, "the printed report has {pages} page(s)");
     let title = dom
         .split_once("<title>")
         .and_then(|(_, t)| t.split_once("</title>"))

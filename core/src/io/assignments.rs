@@ -1374,8 +1374,19 @@ impl Store {
         let temp_store: i64 = self
             .conn()
             .query_row("PRAGMA temp_store", [], |r| r.get(0))?;
-        self.conn().pragma_update(None, "foreign_keys", false)?;
-        self.conn().pragma_update(None, "temp_store", "MEMORY")?;
+        // (Changing temp_store drops the connection's TEMP objects: only when it has none.)
+        let temp_objects: i64 =
+            self.conn()
+                .query_row("SELECT count(*) FROM temp.sqlite_schema", [], |r| r.get(0))?;
+        if temp_objects == 0 {
+            self.conn().pragma_update(None, "temp_store", "MEMORY")?;
+        }
+        if let Err(e) = self.conn().pragma_update(None, "foreign_keys", false) {
+            if temp_objects == 0 {
+                self.conn().pragma_update(None, "temp_store", temp_store)?;
+            }
+            return Err(e.into());
+        }
         let result = self.import_assignments_tx(
             &mut records,
             &header,
@@ -1388,7 +1399,13 @@ impl Store {
         let restored = self
             .conn()
             .pragma_update(None, "foreign_keys", true)
-            .and_then(|_| self.conn().pragma_update(None, "temp_store", temp_store));
+            .and_then(|_| {
+                if temp_objects == 0 {
+                    self.conn().pragma_update(None, "temp_store", temp_store)
+                } else {
+                    Ok(())
+                }
+            });
         let report = result?;
         restored?;
         Ok(report)
@@ -1954,6 +1971,13 @@ mod tests {
         );
         assert!(first.reason.contains("UTF-8"));
         assert_eq!(snapshot(&s)?, before);
+        // The import's connection settings are back after a refused import.
+        let (fk, temp): (i64, i64) = s.conn().query_row(
+            "SELECT foreign_keys, temp_store FROM pragma_foreign_keys, pragma_temp_store",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((fk, temp), (1, 0));
         // BOM, CRLF, trailing empty columns and TSV are fine.
         let mut opts = ImportOptions::new("a.tsv");
         opts.delimiter = b'\t';

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::ops::ControlFlow;
 
 use licstore::{
     AssignOptions, BulkMode, BulkOp, BulkOutcome, BulkPreview, BulkRequest, ErrorCode, Format,
@@ -730,10 +731,22 @@ fn bulk(
             p.targets, req.customer
         ))?;
     }
-    // Ctrl-C cancels the run (rolled back, no job written, exit 10); the bar shows on a terminal.
+    let o = with_job_progress(what, if n == u64::MAX { 0 } else { n }, |progress| {
+        store.run_bulk_with_progress(&req, progress)
+    })?;
+    print_outcome(ctx, &store, &o)
+}
+
+/// Runs a job with a progress bar (on a terminal) over `total` users (0 when not known yet:
+/// the first report says), Ctrl-C cancelling it: rolled back, no job written, exit 10.
+fn with_job_progress(
+    what: &str,
+    total: u64,
+    run: impl FnOnce(&mut dyn FnMut(JobProgress) -> ControlFlow<()>) -> licstore::Result<BulkOutcome>,
+) -> Result<BulkOutcome, Failure> {
     let cancel = Cancellable::begin();
-    let bar = Bar::users(what, if n == u64::MAX { 0 } else { n });
-    let result = store.run_bulk_with_progress(&req, &mut |p: JobProgress| {
+    let bar = Bar::users(what, total);
+    let result = run(&mut |p: JobProgress| {
         bar.set_len(p.total);
         bar.set(p.done);
         cancel.check()
@@ -752,7 +765,7 @@ fn bulk(
         r => r?,
     };
     cancel.finished(&format!("the {what} run"));
-    print_outcome(ctx, &store, &o)
+    Ok(o)
 }
 
 const JOB_COLUMNS: &[&str] = &[
@@ -934,7 +947,9 @@ pub fn jobs(ctx: &mut Ctx, cmd: JobsCommand) -> Result<(), Failure> {
         }
         JobsCommand::Rerun { id } => {
             let mut store = ctx.open_existing()?;
-            let o = store.rerun_job(id)?;
+            let o = with_job_progress("rerun", 0, |progress| {
+                store.rerun_job_with_progress(id, progress)
+            })?;
             print_outcome(ctx, &store, &o)
         }
     }
@@ -947,7 +962,9 @@ pub fn jobs(ctx: &mut Ctx, cmd: JobsCommand) -> Result<(), Failure> {
 pub fn expire(ctx: &mut Ctx, now: Option<String>) -> Result<(), Failure> {
     let mut store = ctx.open_existing()?;
     let now = now.unwrap_or_else(|| store.now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    let o = store.expire(&now)?;
+    let o = with_job_progress("expire", 0, |progress| {
+        store.expire_with_progress(&now, progress)
+    })?;
     print_outcome(ctx, &store, &o)
 }
 

@@ -1501,6 +1501,16 @@ impl Store {
 
     /// Reruns a `Failed` or `FinishedWithException` job: the same request, limited to its failed items.
     pub fn rerun_job(&mut self, job_id: i64) -> Result<BulkOutcome> {
+        self.rerun_job_with_progress(job_id, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// [`Store::rerun_job`] reporting progress (users done of the failed items retried); a
+    /// `Break` cancels it: rolled back, no job written, [`Error::Interrupted`].
+    pub fn rerun_job_with_progress(
+        &mut self,
+        job_id: i64,
+        progress: &mut dyn FnMut(JobProgress) -> ControlFlow<()>,
+    ) -> Result<BulkOutcome> {
         let job = self.job(job_id)?;
         if !matches!(
             job.status,
@@ -1524,7 +1534,7 @@ impl Store {
             .query_map([job_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         req.targets = Targets::Users(upns);
-        self.run_bulk_impl(&req, Some(job_id), &mut |_| ControlFlow::Continue(()))
+        self.run_bulk_impl(&req, Some(job_id), progress)
     }
 
     /// A job with its item counts.
@@ -1674,6 +1684,16 @@ impl Store {
 
     /// Removes every assignment whose `expires_at <= now` (store-wide), as one `expire` job.
     pub fn expire(&mut self, now: &str) -> Result<BulkOutcome> {
+        self.expire_with_progress(now, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// [`Store::expire`] reporting progress (licenses removed of those expired); a `Break`
+    /// cancels it: rolled back, no job written, [`Error::Interrupted`].
+    pub fn expire_with_progress(
+        &mut self,
+        now: &str,
+        progress: &mut dyn FnMut(JobProgress) -> ControlFlow<()>,
+    ) -> Result<BulkOutcome> {
         let t = format_ts(validate::instant("now", now)?);
         self.write(|ctx| {
             let rows: Vec<(i64, i64, String, String)> = ctx
@@ -1689,7 +1709,12 @@ impl Store {
             let params_json = serde_json::json!({ "now": t }).to_string();
             let job = insert_job(ctx, None, "expire", &params_json, JobStatus::Running, None)?;
             let mut batch = item_batch();
+            let total = rows.len() as u64;
+            report(progress, 0, total)?;
             for (n, (sid, sref, upn, name)) in rows.iter().enumerate() {
+                if n > 0 && n % JobProgress::EVERY == 0 {
+                    report(progress, n as u64, total)?;
+                }
                 remove_row(ctx, *sid, *sref, "expire", Some(job))?;
                 insert_item(
                     ctx.tx,
@@ -1706,6 +1731,7 @@ impl Store {
             }
             batch.flush(ctx.tx)?;
             let n = rows.len() as u64;
+            report(progress, n, total)?;
             finish_job(ctx, job, JobStatus::Finished, (n, 0, 0))?;
             Ok(BulkOutcome {
                 job_id: job,
@@ -2165,6 +2191,116 @@ mod progress_tests {
         assert_eq!(s.audit_entries(None)?.len(), audit_before);
         // The same request runs to the end afterwards.
         assert_eq!(s.run_bulk(&everyone())?.ok, 3000);
+        Ok(())
+    }
+
+    #[test]
+    fn expire_reports_progress_and_break_removes_nothing() -> Result<()> {
+        let mut s = store()?;
+        let mut req = everyone();
+        req.op = BulkOp::Assign {
+            skus: vec!["ENTERPRISEPACK".into()],
+            options: AssignOptions {
+                expires_at: Some("2030-01-01T00:00:00Z".into()),
+                ..AssignOptions::default()
+            },
+        };
+        s.run_bulk(&req)?;
+        let held = |s: &Store| -> Result<i64> {
+            Ok(s.conn()
+                .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))?)
+        };
+        let jobs = |s: &Store| -> Result<i64> {
+            Ok(s.conn()
+                .query_row("SELECT count(*) FROM job", [], |r| r.get(0))?)
+        };
+        let jobs_before = jobs(&s)?;
+        let e = s
+            .expire_with_progress("2031-01-01T00:00:00Z", &mut |p| {
+                if p.done >= 1024 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Interrupted, "{e}");
+        assert_eq!((held(&s)?, jobs(&s)?), (3000, jobs_before));
+        let mut seen = Vec::new();
+        let o = s.expire_with_progress("2031-01-01T00:00:00Z", &mut |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        })?;
+        assert_eq!(o.ok, 3000);
+        assert_eq!(held(&s)?, 0);
+        assert_eq!(
+            seen.first(),
+            Some(&JobProgress {
+                done: 0,
+                total: 3000
+            })
+        );
+        assert_eq!(
+            seen.last(),
+            Some(&JobProgress {
+                done: 3000,
+                total: 3000
+            })
+        );
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn rerun_reports_progress_over_the_failed_items() -> Result<()> {
+        let mut s = store()?;
+        // 3,000 users, 1,000 units: best effort assigns 1,000 and fails 2,000.
+        s.set_sku(&NewSku {
+            customer: "Contoso".into(),
+            sku: "ENTERPRISEPACK".into(),
+            units: Units {
+                enabled: 1000,
+                ..Units::default()
+            },
+            ..NewSku::default()
+        })?;
+        let mut req = everyone();
+        req.mode = BulkMode::BestEffort;
+        let first = s.run_bulk(&req)?;
+        assert_eq!((first.ok, first.failed), (1000, 2000));
+        s.set_sku(&NewSku {
+            customer: "Contoso".into(),
+            sku: "ENTERPRISEPACK".into(),
+            units: Units {
+                enabled: 3000,
+                ..Units::default()
+            },
+            ..NewSku::default()
+        })?;
+        let e = s
+            .rerun_job_with_progress(first.job_id, &mut |_| ControlFlow::Break(()))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Interrupted, "{e}");
+        let mut seen = Vec::new();
+        let o = s.rerun_job_with_progress(first.job_id, &mut |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        })?;
+        assert_eq!(o.ok, 2000);
+        assert_eq!(
+            seen.first(),
+            Some(&JobProgress {
+                done: 0,
+                total: 2000
+            })
+        );
+        assert_eq!(
+            seen.last(),
+            Some(&JobProgress {
+                done: 2000,
+                total: 2000
+            })
+        );
         Ok(())
     }
 }

@@ -35,6 +35,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../sql/0002_online.sql"),
     include_str!("../sql/0003_volume.sql"),
     include_str!("../sql/0004_access.sql"),
+    include_str!("../sql/0005_sku_rule_unique.sql"),
 ];
 
 /// The schema migrations this build knows, in order (for tests that build old stores).

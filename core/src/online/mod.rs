@@ -872,10 +872,12 @@ pub enum SkuRule {
 }
 
 impl Store {
-    /// Adds a rule (idempotent: an existing identical rule is kept).
+    /// Adds a rule (idempotent: an existing identical rule is kept, and a rule that adds
+    /// nothing new writes nothing, not even an audit row).
     pub fn add_sku_rule(&mut self, rule: &SkuRule) -> Result<()> {
         self.write(|ctx| {
             ensure_catalog(ctx)?;
+            let before: i64 = ctx.tx.query_row("SELECT count(*) FROM sku_rule", [], |r| r.get(0))?;
             let mut ins = ctx.tx.prepare_cached(
                 "INSERT OR IGNORE INTO sku_rule (kind, sku_id, other_sku_id, country, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
@@ -905,6 +907,11 @@ impl Store {
                         ins.execute(params!["blocked_in", s, None::<String>, c, ctx.now])?;
                     }
                 }
+            }
+            drop(ins);
+            let after: i64 = ctx.tx.query_row("SELECT count(*) FROM sku_rule", [], |r| r.get(0))?;
+            if after == before {
+                return Ok(());
             }
             ctx.audit(
                 "rule.add",

@@ -740,3 +740,40 @@ fn a_newer_catalog_replaces_the_built_in_one() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn adding_a_rule_again_stores_and_audits_nothing() -> Result<()> {
+    let mut s = fixture()?;
+    let count = |s: &mut Store, sql: &str| -> Result<i64> {
+        match s.query(sql, &Params::None)?.rows[0][0] {
+            Value::Integer(n) => Ok(n),
+            ref other => panic!("{other:?}"),
+        }
+    };
+    let rules = count(&mut s, "SELECT count(*) FROM sku_rules")?;
+    let audit = count(&mut s, "SELECT count(*) FROM audit_log")?;
+    assert_eq!(rules, 4, "two requires, one excludes, one blocked_in");
+    // The same rules again, the excludes named the other way round and by part number.
+    s.add_sku_rule(&SkuRule::Requires {
+        sku: PHONE.into(),
+        any_of: vec![M365E3.into(), E3.into()],
+    })?;
+    s.add_sku_rule(&SkuRule::Excludes {
+        sku: M365E3.into(),
+        other: E3.into(),
+    })?;
+    s.add_sku_rule(&SkuRule::BlockedIn {
+        sku: BI.into(),
+        countries: vec!["cn".into()],
+    })?;
+    assert_eq!(count(&mut s, "SELECT count(*) FROM sku_rules")?, rules);
+    assert_eq!(count(&mut s, "SELECT count(*) FROM audit_log")?, audit);
+    // A rule with one new country adds that row only, audited once.
+    s.add_sku_rule(&SkuRule::BlockedIn {
+        sku: BI.into(),
+        countries: vec!["CN".into(), "KP".into()],
+    })?;
+    assert_eq!(count(&mut s, "SELECT count(*) FROM sku_rules")?, rules + 1);
+    assert_eq!(count(&mut s, "SELECT count(*) FROM audit_log")?, audit + 1);
+    Ok(())
+}

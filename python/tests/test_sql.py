@@ -210,7 +210,7 @@ def test_the_gil_is_released_while_a_query_runs(store: licstore.Store) -> None:
 
     def run() -> None:
         window.append(time.perf_counter())
-        store.sql(SLOW.replace("50000000", "1000000"))
+        store.sql(SLOW.replace("50000000", "5000000"))
         window.append(time.perf_counter())
 
     worker = threading.Thread(target=run)

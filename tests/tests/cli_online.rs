@@ -1221,10 +1221,13 @@ fn ctrl_c_cancels_a_bulk_run_and_applies_nothing() {
         "--customer",
         "Contoso",
         "--enabled",
-        "100000",
+        "200000",
     ])
     .ok();
-    let users = 50_000;
+    // Enough users that the run takes seconds even on a fast, quiet machine (with 50,000 the
+    // debug binary finished in about a second there, and the signal met a process already
+    // exiting).
+    let users = 150_000;
     let mut csv = String::from("customer,user_principal_name\n");
     for i in 0..users {
         csv.push_str(&format!("Contoso,user{i}@contoso.com\n"));
@@ -1233,10 +1236,10 @@ fn ctrl_c_cancels_a_bulk_run_and_applies_nothing() {
     env.run(&["import", "subscribers", "users.csv"]).ok();
     let jobs_before = env.run(&["jobs", "list", "--format", "json"]).ok().json();
 
-    // A second in, the run is under way (it takes several seconds here). Should the signal come
+    // Half a second in, the run is under way (it takes several seconds). Should the signal come
     // before the run started (a loaded machine), the command exits 130 having done nothing; try
     // again, waiting longer.
-    let mut delay = 1;
+    let mut delay_ms = 500;
     let (out, finished) = loop {
         let mut child = env
             .cmd()
@@ -1258,7 +1261,7 @@ fn ctrl_c_cancels_a_bulk_run_and_applies_nothing() {
             .unwrap();
         let started = std::time::Instant::now();
         let mut finished = false;
-        while started.elapsed() < std::time::Duration::from_secs(delay) {
+        while started.elapsed() < std::time::Duration::from_millis(delay_ms) {
             if child.try_wait().unwrap().is_some() {
                 finished = true;
                 break;
@@ -1273,12 +1276,12 @@ fn ctrl_c_cancels_a_bulk_run_and_applies_nothing() {
             assert!(status.success());
         }
         let out = child.wait_with_output().unwrap();
-        if out.status.code() == Some(130) && delay < 8 {
+        if out.status.code() == Some(130) && delay_ms < 8_000 {
             assert_eq!(
                 env.run(&["jobs", "list", "--format", "json"]).ok().json(),
                 jobs_before
             );
-            delay *= 2;
+            delay_ms *= 2;
             continue;
         }
         break (out, finished);

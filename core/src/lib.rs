@@ -51,6 +51,7 @@ pub use online::{
 };
 pub use query::{
     InterruptHandle, Params, QueryOptions, QueryResult, QueryShape, RowSink, Value, ValueRef,
+    PARALLEL_VIEWS,
 };
 pub use store::{Clock, Store};
 pub use volume::{

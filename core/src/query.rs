@@ -500,7 +500,9 @@ impl Reader {
                 AuthAction::Select | AuthAction::Recursive => true,
                 // licstore's own statements computing a relation (reads only: the connection is
                 // read-only and query_only besides).
-                AuthAction::Read { .. } | AuthAction::Function { .. }
+                AuthAction::Read { .. }
+                | AuthAction::Function { .. }
+                | AuthAction::Transaction { .. }
                     if internal.internal.load(Ordering::SeqCst) =>
                 {
                     true
@@ -571,6 +573,73 @@ impl Reader {
             via_views,
             view_names,
         })
+    }
+
+    /// Runs one statement of the channel into `sink`: the checks of [`Store::query_stream`], then
+    /// the rows. `deadline` interrupts it (`timeout` is what the error message names).
+    pub(crate) fn run(
+        &self,
+        sql: &str,
+        params: &Params,
+        now: DateTime<Utc>,
+        deadline: Option<Instant>,
+        timeout: Option<Duration>,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        self.start(now);
+        if let Some(name) = shadowing_cte(sql, &self.view_names) {
+            return Err(Error::QueryRefused(format!(
+                "a common table expression may not be named {name}: that is a public view's name"
+            )));
+        }
+        let mut st = self.conn.prepare(sql).map_err(|e| self.map_err(e, None))?;
+        if !st.readonly() {
+            return Err(Error::QueryRefused("the channel is read-only".into()));
+        }
+        bind(&mut st, params)?;
+        let names: Vec<String> = st.column_names().map(String::from).collect();
+        let decl: Vec<Option<String>> = st
+            .columns()
+            .map(|c| c.decl_type().map(String::from))
+            .collect();
+        sink.columns(&names, &decl)?;
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = deadline;
+        }
+        let result = (|| {
+            let mut rows = st.raw_query();
+            loop {
+                let row = match rows.next() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => return Ok(()),
+                    Err(e) => return Err(self.map_err(e, timeout)),
+                };
+                let mut buf: Vec<ValueRef<'_>> = Vec::with_capacity(names.len());
+                for (i, name) in names.iter().enumerate() {
+                    buf.push(match row.get_ref(i)? {
+                        SqlValueRef::Null => ValueRef::Null,
+                        SqlValueRef::Integer(v) => ValueRef::Integer(v),
+                        SqlValueRef::Real(v) => ValueRef::Real(v),
+                        SqlValueRef::Text(t) => match std::str::from_utf8(t) {
+                            Ok(s) => ValueRef::Text(s),
+                            Err(_) => {
+                                return Err(Error::Internal(format!(
+                                    "column {} holds text that is not UTF-8: {:?}",
+                                    name,
+                                    String::from_utf8_lossy(t)
+                                )))
+                            }
+                        },
+                        SqlValueRef::Blob(b) => ValueRef::Blob(b),
+                    });
+                }
+                sink.row(&buf)?;
+            }
+        })();
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = None;
+        }
+        result
     }
 
     /// Forgets what the previous statement's preparation recorded and fixes the statement's "now".
@@ -889,64 +958,9 @@ impl Store {
             )));
         }
         let now = self.now();
-        let reader = self.reader()?;
-        reader.start(now);
-        if let Some(name) = shadowing_cte(sql, &reader.view_names) {
-            return Err(Error::QueryRefused(format!(
-                "a common table expression may not be named {name}: that is a public view's name"
-            )));
-        }
-        let mut st = reader
-            .conn
-            .prepare(sql)
-            .map_err(|e| reader.map_err(e, None))?;
-        if !st.readonly() {
-            return Err(Error::QueryRefused("the channel is read-only".into()));
-        }
-        bind(&mut st, params)?;
-        let names: Vec<String> = st.column_names().map(String::from).collect();
-        let decl: Vec<Option<String>> = st
-            .columns()
-            .map(|c| c.decl_type().map(String::from))
-            .collect();
-        sink.columns(&names, &decl)?;
-        if let Ok(mut d) = reader.deadline.lock() {
-            *d = opts.timeout.map(|t| Instant::now() + t);
-        }
-        let result = (|| {
-            let mut rows = st.raw_query();
-            loop {
-                let row = match rows.next() {
-                    Ok(Some(r)) => r,
-                    Ok(None) => return Ok(()),
-                    Err(e) => return Err(reader.map_err(e, opts.timeout)),
-                };
-                let mut buf: Vec<ValueRef<'_>> = Vec::with_capacity(names.len());
-                for (i, name) in names.iter().enumerate() {
-                    buf.push(match row.get_ref(i)? {
-                        SqlValueRef::Null => ValueRef::Null,
-                        SqlValueRef::Integer(v) => ValueRef::Integer(v),
-                        SqlValueRef::Real(v) => ValueRef::Real(v),
-                        SqlValueRef::Text(t) => match std::str::from_utf8(t) {
-                            Ok(s) => ValueRef::Text(s),
-                            Err(_) => {
-                                return Err(Error::Internal(format!(
-                                    "column {} holds text that is not UTF-8: {:?}",
-                                    name,
-                                    String::from_utf8_lossy(t)
-                                )))
-                            }
-                        },
-                        SqlValueRef::Blob(b) => ValueRef::Blob(b),
-                    });
-                }
-                sink.row(&buf)?;
-            }
-        })();
-        if let Ok(mut d) = reader.deadline.lock() {
-            *d = None;
-        }
-        result
+        let deadline = opts.timeout.map(|t| Instant::now() + t);
+        self.reader()?
+            .run(sql, params, now, deadline, opts.timeout, sink)
     }
 
     /// Checks a statement exactly as [`Store::query_stream`] would (length, read-only, authorizer)
@@ -998,6 +1012,267 @@ impl Store {
         }
         v.sort();
         Ok(v)
+    }
+}
+
+/// The views [`Store::query_view_parallel`] reads in parallel, split by customer: in every row
+/// their `customer` column is the name of the customer that owns the row (an inner join on
+/// `customer`, never NULL), and a filter on it starts the view's plan at the customer, so the
+/// parts cost no more together than the whole (see docs/python.md).
+pub const PARALLEL_VIEWS: &[&str] = &["assignment_history", "subscriber_licenses"];
+
+/// How often [`Store::query_view_parallel`] calls its `poll` while the readers work.
+const POLL_EVERY: Duration = Duration::from_millis(25);
+
+/// One part of a parallel read: the customers whose rows it reads (`None`: the whole view).
+type Part = Option<Vec<String>>;
+
+impl Store {
+    /// Reads a whole public view (`SELECT * FROM view`) into sinks, in parallel when it can.
+    ///
+    /// A view of [`PARALLEL_VIEWS`] on a file store's owner handle is split into parts by
+    /// customer and read by up to `threads` read-only connections at once, each part into its own
+    /// sink from `make_sink`; the sinks come back in part order (customers by id), and together
+    /// hold every row of the view exactly once. All the connections read one snapshot: they start
+    /// their read transactions while the store's write lock is held, so no write can come between
+    /// them. Any other view, a scoped or in-memory store, `threads <= 1`, or a write lock that
+    /// cannot be had (another process writing) gives one sink of the whole view, read by the
+    /// query channel. The rows' order is not defined (as for any SQL query without `ORDER BY`).
+    ///
+    /// `poll` is called on the calling thread every few milliseconds while the readers work;
+    /// [`ControlFlow::Break`](std::ops::ControlFlow::Break) interrupts them, and the call returns
+    /// [`Error::Interrupted`]. `opts.timeout` bounds the whole read; `opts.max_rows` is the sinks'
+    /// business (each sink sees only its part).
+    pub fn query_view_parallel<S: RowSink + Send>(
+        &mut self,
+        view: &str,
+        threads: usize,
+        opts: QueryOptions,
+        make_sink: &(dyn Fn() -> S + Sync),
+        poll: &mut dyn FnMut() -> std::ops::ControlFlow<()>,
+    ) -> Result<Vec<S>> {
+        if !self.views()?.iter().any(|v| v == view) {
+            return Err(Error::not_found("view", view));
+        }
+        let quoted = format!("\"{}\"", view.replace('"', "\"\""));
+        let whole = format!("SELECT * FROM {quoted}");
+        let now = self.now();
+        let deadline = opts.timeout.map(|t| Instant::now() + t);
+        let split = threads > 1
+            && self.scope.is_none()
+            && matches!(self.location, Location::File(_))
+            && PARALLEL_VIEWS.contains(&view);
+        let snapshot = if split { self.snapshot(threads)? } else { None };
+        let Some(customers) = snapshot else {
+            return self.run_parts(
+                &whole,
+                &[None],
+                1,
+                now,
+                deadline,
+                opts.timeout,
+                make_sink,
+                poll,
+            );
+        };
+        // N.B. A few parts per reader, so that one big customer does not leave the others idle,
+        // and not many more: each part is one statement to prepare and one sink to merge.
+        let workers = threads.min(customers.len()).max(1);
+        let n_parts = (workers * 4).min(customers.len()).max(1);
+        let per = customers.len().div_ceil(n_parts);
+        let parts: Vec<Part> = customers
+            .chunks(per.max(1))
+            .map(|c| Some(c.to_vec()))
+            .collect();
+        let result = self.run_parts(
+            &whole,
+            &parts,
+            workers,
+            now,
+            deadline,
+            opts.timeout,
+            make_sink,
+            poll,
+        );
+        let ended = self.end_snapshot(workers);
+        let sinks = result?;
+        ended?;
+        Ok(sinks)
+    }
+
+    /// Starts one read transaction on the query channel and on `threads - 1` more read-only
+    /// connections, all on the same snapshot, and returns the customers (by id) it holds; `None`
+    /// (and no transaction) when the store's write lock cannot be had right now.
+    fn snapshot(&mut self, threads: usize) -> Result<Option<Vec<String>>> {
+        self.reader()?;
+        while self.readers.len() + 1 < threads {
+            let r = Reader::open(&self.location, None)?;
+            self.readers.push(r);
+        }
+        // N.B. While this connection holds the write lock no transaction can commit, so every
+        // read transaction begun under it sees the same last commit. When another connection
+        // holds the lock the view is read whole instead, at once: a reader never waits for a
+        // writer.
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let locked = self.conn.execute_batch("BEGIN IMMEDIATE");
+        self.conn.busy_timeout(self.busy_timeout)?;
+        if locked.is_err() {
+            return Ok(None);
+        }
+        let begun = (|| {
+            let mut customers = Vec::new();
+            let readers = std::iter::once(self.reader.as_ref().expect("opened above"))
+                .chain(self.readers.iter().take(threads - 1));
+            for (i, r) in readers.enumerate() {
+                let _internal = r.state.internal();
+                r.conn.execute_batch("BEGIN")?;
+                let names = r
+                    .conn
+                    .prepare_cached("SELECT name FROM customer ORDER BY id")?
+                    .query_map([], |row| row.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                if i == 0 {
+                    customers = names;
+                }
+            }
+            Ok::<_, Error>(customers)
+        })();
+        let released = self.conn.execute_batch("ROLLBACK").map_err(Error::from);
+        match (begun, released) {
+            (Ok(c), Ok(())) => Ok(Some(c)),
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = self.end_snapshot(threads);
+                Err(e)
+            }
+        }
+    }
+
+    /// Ends the read transactions [`Store::snapshot`] began.
+    fn end_snapshot(&mut self, threads: usize) -> Result<()> {
+        let mut first = Ok(());
+        let readers = self
+            .reader
+            .iter()
+            .chain(self.readers.iter().take(threads.saturating_sub(1)));
+        for r in readers {
+            if !r.conn.is_autocommit() {
+                let _internal = r.state.internal();
+                if let Err(e) = r.conn.execute_batch("COMMIT") {
+                    first = first.and(Err(Error::from(e)));
+                }
+            }
+        }
+        first
+    }
+
+    /// Reads `parts` of a view with `workers` readers (the query channel and the extra readers),
+    /// each part into a new sink; returns the sinks in part order.
+    #[allow(clippy::too_many_arguments)]
+    fn run_parts<S: RowSink + Send>(
+        &mut self,
+        whole: &str,
+        parts: &[Part],
+        workers: usize,
+        now: DateTime<Utc>,
+        deadline: Option<Instant>,
+        timeout: Option<Duration>,
+        make_sink: &(dyn Fn() -> S + Sync),
+        poll: &mut dyn FnMut() -> std::ops::ControlFlow<()>,
+    ) -> Result<Vec<S>> {
+        self.reader()?;
+        let Store {
+            reader, readers, ..
+        } = self;
+        let mut mine: Vec<&mut Reader> = std::iter::once(reader.as_mut().expect("opened above"))
+            .chain(readers.iter_mut())
+            .take(workers)
+            .collect();
+        let stops: Vec<Arc<Mutex<Option<Instant>>>> =
+            mine.iter().map(|r| Arc::clone(&r.deadline)).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let mut interrupted = false;
+        let outcome: Vec<Result<Vec<(usize, S)>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = mine
+                .drain(..)
+                .map(|r| {
+                    let (next, failed, done) = (&next, &failed, done_tx.clone());
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        let res = (|| loop {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            if i >= parts.len() || failed.load(Ordering::SeqCst) {
+                                return Ok(());
+                            }
+                            let mut sink = make_sink();
+                            let (sql, params) = match &parts[i] {
+                                None => (whole.to_string(), Params::None),
+                                Some(names) => (
+                                    format!(
+                                        "{whole} WHERE customer IN ({})",
+                                        (1..=names.len())
+                                            .map(|k| format!("?{k}"))
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    ),
+                                    Params::Positional(
+                                        names.iter().cloned().map(Value::Text).collect(),
+                                    ),
+                                ),
+                            };
+                            r.run(&sql, &params, now, deadline, timeout, &mut sink)?;
+                            out.push((i, sink));
+                        })();
+                        if res.is_err() {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                        let _ = done.send(());
+                        res.map(|()| out)
+                    })
+                })
+                .collect();
+            drop(done_tx);
+            let mut finished = 0;
+            while finished < handles.len() {
+                match done_rx.recv_timeout(POLL_EVERY) {
+                    Ok(()) => finished += 1,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                }
+                if interrupted || poll().is_break() {
+                    interrupted = true;
+                    failed.store(true, Ordering::SeqCst);
+                    // The readers' progress handlers stop a statement whose deadline has passed
+                    // (set again at every tick: a statement starting sets its own deadline).
+                    for d in &stops {
+                        if let Ok(mut d) = d.lock() {
+                            *d = Some(Instant::now());
+                        }
+                    }
+                }
+            }
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Internal("a query reader panicked".into())))
+                })
+                .collect()
+        });
+        if interrupted {
+            return Err(Error::Interrupted("the query was interrupted".into()));
+        }
+        let mut sinks: Vec<Option<S>> = (0..parts.len()).map(|_| None).collect();
+        for o in outcome {
+            for (i, s) in o? {
+                sinks[i] = Some(s);
+            }
+        }
+        sinks
+            .into_iter()
+            .map(|s| s.ok_or_else(|| Error::Internal("a part of the view was not read".into())))
+            .collect()
     }
 }
 

@@ -96,6 +96,11 @@ pub struct Store {
     pub(crate) actor: String,
     pub(crate) clock: Clock,
     pub(crate) reader: Option<crate::query::Reader>,
+    /// More read-only connections for parallel reads of a view (`Store::query_view_parallel`),
+    /// opened when first needed.
+    pub(crate) readers: Vec<crate::query::Reader>,
+    /// The write connection's busy timeout ([`Store::set_busy_timeout`]).
+    pub(crate) busy_timeout: Duration,
     /// The principal a scoped handle acts for (access.rs); `None` for the store's owner.
     pub(crate) scope: Option<crate::access::Scope>,
 }
@@ -146,6 +151,8 @@ impl Store {
             actor: default_actor(),
             clock: Clock::System,
             reader: None,
+            readers: Vec::new(),
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
             scope: None,
         }
     }
@@ -277,6 +284,7 @@ impl Store {
     /// Sets how long a writer waits for another before failing with [`Error::Busy`].
     pub fn set_busy_timeout(&mut self, timeout: Duration) -> Result<()> {
         self.conn.busy_timeout(timeout)?;
+        self.busy_timeout = timeout;
         Ok(())
     }
 

@@ -46,6 +46,28 @@ fn read_everything(s: &mut Store) -> licstore::Result<usize> {
         rows += s.query(&sql, &Params::None)?.rows.len();
     }
     s.query_describe("SELECT * FROM license_summary")?;
+    // The parallel reads of the big views (several connections, one snapshot taken under the
+    // write lock, released without writing).
+    struct Count(usize);
+    impl licstore::RowSink for Count {
+        fn columns(&mut self, _: &[String], _: &[Option<String>]) -> licstore::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: &[licstore::ValueRef<'_>]) -> licstore::Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    for view in licstore::PARALLEL_VIEWS {
+        let parts = s.query_view_parallel(
+            view,
+            3,
+            licstore::QueryOptions::default(),
+            &|| Count(0),
+            &mut || std::ops::ControlFlow::Continue(()),
+        )?;
+        rows += parts.iter().map(|c| c.0).sum::<usize>();
+    }
     for c in s.customers()? {
         rows += s.license_summary(&SummaryQuery::customer(c.name))?.len();
     }

@@ -4,6 +4,13 @@ sqlite3 shell's `.import` and pandas (`read_csv` + `to_sql`) into one flat table
 index on (UPN, SKU), and licstore's CSV export of the `subscriber_licenses` view against
 `sqlite3 -csv` of the same query.
 
+It also measures a floor: the sqlite3 shell storing the import's normalized rows (users, their
+assignments; and, in a second variant, the history rows too) in the store's real tables, with
+licstore's connection settings, from a staging database prepared beforehand (not timed; see
+benches/sqlite_floor_stage.sql and benches/sqlite_floor.sql): no parsing, no validation, rows in
+key order, secondary indexes built after the rows. What the import does beyond that is its own
+cost; what the floor takes, no importer into these tables can avoid.
+
     python3 benches/compare_import.py [--sizes 10000,100000,1000000] [--repeat N]
 
 (`make bench-import`). It builds the release example `import_compare` (generator and licstore
@@ -19,7 +26,9 @@ import csv
 import itertools
 import json
 import os
+import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -49,6 +58,11 @@ con.close()
 """
 
 EXPORT_SQL = "SELECT * FROM subscriber_licenses"
+
+FLOOR_STAGE_SQL = ROOT / "benches" / "sqlite_floor_stage.sql"
+FLOOR_SQL = ROOT / "benches" / "sqlite_floor.sql"
+FLOOR = "sqlite3 floor (normalized rows only)"
+FLOOR_HISTORY = "sqlite3 floor (+ history rows)"
 
 
 def run(cmd, **kw):
@@ -116,6 +130,77 @@ def median_of(runs):
     return tuple(statistics.median(r[i] for r in runs) for i in range(3))
 
 
+def store_indexes(store, tables):
+    """The store's own secondary indexes of `tables`, as (name, CREATE statement), read from its
+    sqlite_schema (the UNIQUE constraints' automatic indexes are not among them: they stay)."""
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        marks = ",".join("?" * len(tables))
+        return con.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY tbl_name DESC, name",
+            tables,
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def floor_runs(n, repeat, template, flat):
+    """The sqlite3 floor, without and with the history rows: {name: (wall, cpu, MB)} and each
+    variant's per-statement wall times (the median run's)."""
+    stage = WORK / "floor-stage.db"
+    fresh(stage)
+    script = WORK / "floor-stage.sql"
+    script.write_text(
+        FLOOR_STAGE_SQL.read_text().replace("@FLAT@", str(flat)).replace("@STORE@", str(template))
+    )
+    with open(script, "rb") as fin:
+        run(["sqlite3", str(stage)], stdin=fin, stdout=subprocess.DEVNULL)
+    store = WORK / "floor.licstore"
+    results, breakdown = {}, {}
+    for name, history in [(FLOOR, False), (FLOOR_HISTORY, True)]:
+        tables = ["subscriber", "assignment"] + (["assignment_interval"] if history else [])
+        indexes = store_indexes(template, tables)
+        lines = []
+        for line in FLOOR_SQL.read_text().replace("@STAGE@", str(stage)).splitlines():
+            if "@HISTORY@" in line:
+                if not history:
+                    continue
+                line = line.replace(" @HISTORY@", "")
+            if line == "@CREATE_INDEXES@":
+                lines.extend(sql + ";" for _, sql in indexes)
+                continue
+            lines.append(line)
+        timed_sql = WORK / ("floor-history.sql" if history else "floor.sql")
+        timed_sql.write_text("\n".join(lines) + "\n")
+        labels = ["BEGIN", "INSERT subscriber", "INSERT assignment"]
+        labels += ["INSERT assignment_interval"] if history else []
+        labels += [f"CREATE INDEX {i}" for i, _ in indexes] + ["COMMIT"]
+        runs = []
+        for _ in range(repeat):
+            fresh(store)
+            shutil.copy(template, store)
+            drops = "".join(f'DROP INDEX "{i}";' for i, _ in indexes)
+            run(["sqlite3", str(store), drops])
+            w, c, m, out = timed(["sqlite3", str(store)], stdin=timed_sql)
+            steps = [float(x) for x in re.findall(r"Run Time: real ([0-9.]+)", out)]
+            if len(steps) != len(labels):
+                sys.exit(f"sqlite3 floor: {len(steps)} timed statements, expected {len(labels)}")
+            con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+            got = con.execute("SELECT count(*) FROM assignment").fetchone()[0]
+            hist = con.execute("SELECT count(*) FROM assignment_interval").fetchone()[0]
+            con.close()
+            if got != n or hist != (n if history else 0):
+                sys.exit(f"sqlite3 floor stored {got} assignments, {hist} history rows (of {n})")
+            runs.append((w, c, m, dict(zip(labels, steps))))
+        runs.sort(key=lambda r: r[0])
+        results[name] = median_of([r[:3] for r in runs])
+        breakdown[name] = runs[len(runs) // 2][3]
+    fresh(store)
+    fresh(stage)
+    return results, breakdown
+
+
 def bench_size(n, repeat, py):
     csv_path = WORK / f"assignments-{n}.csv"
     run([EXAMPLE, "gen", str(n), csv_path])
@@ -143,6 +228,7 @@ def bench_size(n, repeat, py):
         fresh(flat)
         runs.append(timed(["sqlite3", str(flat)], stdin=script)[:3])
     results["sqlite3 .import"] = median_of(runs)
+    floor, breakdown = floor_runs(n, repeat, template, flat)
 
     runs = []
     for _ in range(repeat):
@@ -161,8 +247,9 @@ def bench_size(n, repeat, py):
         runs.append(timed(["sqlite3", "-csv", "-header", str(store), EXPORT_SQL], stdout=theirs)[:3])
     results["sqlite3 -csv export"] = median_of(runs)
     same = same_rows(ours, theirs)
+    results.update(floor)
     load = os.getloadavg()[0]
-    return results, same, load
+    return results, breakdown, same, load
 
 
 def main():
@@ -175,18 +262,27 @@ def main():
     report = {}
     for n in [int(s) for s in args.sizes.split(",")]:
         repeat = args.repeat if n < 1_000_000 else max(1, min(args.repeat, 2))
-        res, same, load = bench_size(n, repeat, py)
-        report[n] = {"results": res, "exports_identical": same, "load": load}
+        res, breakdown, same, load = bench_size(n, repeat, py)
+        report[n] = {
+            "results": res,
+            "floor_statements_wall_s": breakdown,
+            "exports_identical": same,
+            "load": load,
+        }
         print(f"\n{n:,} rows (median of {repeat}; 1-min load average {load:.1f})")
-        print(f"{'':28} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'wall vs licstore':>17}")
+        print(f"{'':38} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'wall vs licstore':>17}")
         base = res["licstore import"][0]
-        for name in ["licstore import", "sqlite3 .import", "pandas read_csv + to_sql"]:
+        for name in ["licstore import", "sqlite3 .import", "pandas read_csv + to_sql", FLOOR,
+                     FLOOR_HISTORY]:
             w, c, m = res[name]
-            print(f"{name:28} {w:8.2f} {c:8.2f} {m:8.0f} {w / base:16.2f}x")
+            print(f"{name:38} {w:8.2f} {c:8.2f} {m:8.0f} {w / base:16.2f}x")
         base = res["licstore export"][0]
         for name in ["licstore export", "sqlite3 -csv export"]:
             w, c, m = res[name]
-            print(f"{name:28} {w:8.2f} {c:8.2f} {m:8.0f} {w / base:16.2f}x")
+            print(f"{name:38} {w:8.2f} {c:8.2f} {m:8.0f} {w / base:16.2f}x")
+        for name, steps in breakdown.items():
+            print(f"{name}, by statement (wall s): "
+                  + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
         print(f"exports hold the same rows: {same}")
     (WORK / "results.json").write_text(json.dumps(report, indent=2))
     print(f"\nresults: {WORK / 'results.json'}")

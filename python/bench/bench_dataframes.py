@@ -2,6 +2,8 @@
 
 Compares, on the same store file:
 
+- ``store.view(v).to_pandas()``: the whole view read by one connection per core, split by
+  customer, on one snapshot (``Store::query_view_parallel``), then as below;
 - ``store.sql(q).to_pandas()``: the rows streamed from SQLite into Arrow arrays in Rust (GIL
   released), handed to pandas through the Arrow C stream interface;
 - ``pandas.read_sql(q, sqlite3.connect(file))``: Python's sqlite3 module, one tuple per row;
@@ -30,7 +32,8 @@ import pandas as pd
 
 import licstore
 
-QUERY = "SELECT * FROM subscriber_licenses"
+VIEW = "subscriber_licenses"
+QUERY = f"SELECT * FROM {VIEW}"
 SKU = "ENTERPRISEPACK"
 
 
@@ -89,12 +92,16 @@ def main() -> None:
     con = sqlite3.connect(path)
 
     t_read_sql, df_sql = best(lambda: pd.read_sql(QUERY, con), args.runs)
+    t_view, df_view = best(lambda: store.view(VIEW).to_pandas(), args.runs)
     t_ours, df = best(lambda: store.sql(QUERY).to_pandas(), args.runs)
-    assert len(df) == len(df_sql) == args.rows, (len(df), len(df_sql))
-    assert list(df.columns) == list(df_sql.columns)
-    print(f"rows: {len(df):,}, columns: {len(df.columns)}")
+    assert len(df) == len(df_sql) == len(df_view) == args.rows, (len(df), len(df_sql), len(df_view))
+    assert list(df.columns) == list(df_sql.columns) == list(df_view.columns)
+    print(f"rows: {len(df):,}, columns: {len(df.columns)}, cores: {os.cpu_count()}")
     print(f"pandas.read_sql over sqlite3:        {t_read_sql:7.3f} s")
+    print(f"store.view(v).to_pandas():           {t_view:7.3f} s   ({t_read_sql / t_view:.1f}x faster)")
     print(f"store.sql(q).to_pandas():            {t_ours:7.3f} s   ({t_read_sql / t_ours:.1f}x faster)")
+    t_v, _ = best(lambda: store.view(VIEW), args.runs)
+    print(f"  of which store.view(v):            {t_v:7.3f} s")
     t_sql, result = best(lambda: store.sql(QUERY), args.runs)
     print(f"  of which store.sql(q):             {t_sql:7.3f} s")
     t_arrow, _ = best(lambda: result.to_arrow(), args.runs)

@@ -189,6 +189,80 @@ impl Builder {
         }
     }
 
+    /// A builder of this one's kind holding `n` nulls.
+    fn nulls_like(&self, n: usize) -> Builder {
+        match self {
+            Builder::Null(_) => Builder::Null(n),
+            Builder::Int(..) => Builder::Int(vec![0; n], nulls(n)),
+            Builder::Float(..) => Builder::Float(vec![0.0; n], nulls(n)),
+            Builder::Text(..) => Builder::Text(vec![0; n + 1], Vec::new(), nulls(n)),
+            Builder::Blob(..) => Builder::Blob(vec![0; n + 1], Vec::new(), nulls(n)),
+            Builder::Mixed(_) => Builder::Mixed(vec![Value::Null; n]),
+        }
+    }
+
+    /// Appends `other`'s values (the next rows of the same column) to this column, widening it
+    /// as [`Builder::push`] would had the values arrived one by one.
+    fn append(self, other: Builder) -> Builder {
+        fn append_nulls(into: &mut NullBufferBuilder, mut from: NullBufferBuilder, len: usize) {
+            match from.finish() {
+                Some(b) => into.append_buffer(&b),
+                None => into.append_n_non_nulls(len),
+            }
+        }
+        fn as_float(b: Builder) -> Builder {
+            match b {
+                Builder::Int(v, n) => Builder::Float(v.into_iter().map(|i| i as f64).collect(), n),
+                other => other,
+            }
+        }
+        let other_len = other.len();
+        match (self, other) {
+            (Builder::Null(a), Builder::Null(b)) => Builder::Null(a + b),
+            (Builder::Null(a), other) => other.nulls_like(a).append(other),
+            (mut this, Builder::Null(b)) => {
+                for _ in 0..b {
+                    this.push(ValueRef::Null);
+                }
+                this
+            }
+            (Builder::Int(mut v, mut n), Builder::Int(v2, n2)) => {
+                v.extend_from_slice(&v2);
+                append_nulls(&mut n, n2, other_len);
+                Builder::Int(v, n)
+            }
+            (Builder::Float(mut v, mut n), Builder::Float(v2, n2)) => {
+                v.extend_from_slice(&v2);
+                append_nulls(&mut n, n2, other_len);
+                Builder::Float(v, n)
+            }
+            (a @ Builder::Int(..), b @ Builder::Float(..))
+            | (a @ Builder::Float(..), b @ Builder::Int(..)) => as_float(a).append(as_float(b)),
+            (Builder::Text(mut o, mut d, mut n), Builder::Text(o2, d2, n2)) => {
+                let base = d.len() as i64;
+                d.extend_from_slice(&d2);
+                o.extend(o2[1..].iter().map(|x| x + base));
+                append_nulls(&mut n, n2, other_len);
+                Builder::Text(o, d, n)
+            }
+            (Builder::Blob(mut o, mut d, mut n), Builder::Blob(o2, d2, n2)) => {
+                let base = d.len() as i64;
+                d.extend_from_slice(&d2);
+                o.extend(o2[1..].iter().map(|x| x + base));
+                append_nulls(&mut n, n2, other_len);
+                Builder::Blob(o, d, n)
+            }
+            (a, b) => {
+                let (Builder::Mixed(mut m), Builder::Mixed(m2)) = (a.into_mixed(), b.into_mixed())
+                else {
+                    unreachable!("into_mixed gives Mixed")
+                };
+                m.extend(m2);
+                Builder::Mixed(m)
+            }
+        }
+    }
+
     fn finish(self, name: &str, decl: Option<&str>) -> Column {
         match self {
             Builder::Null(n) => {
@@ -254,6 +328,32 @@ impl FrameSink {
             len: 0,
             max_rows,
         }
+    }
+
+    /// The rows of a query read in parts (`Store::query_view_parallel`), in order, as one sink;
+    /// refuses more than `max_rows` rows in all.
+    pub fn concat(parts: Vec<FrameSink>, max_rows: u64) -> licstore::Result<FrameSink> {
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().unwrap_or_else(|| FrameSink::new(max_rows));
+        for p in parts {
+            if all.builders.is_empty() {
+                all = p;
+                continue;
+            }
+            all.len += p.len;
+            if all.len as u64 > max_rows {
+                return Err(Error::QueryRefused(format!(
+                    "the result has more than {max_rows} rows; add a LIMIT or raise max_rows"
+                )));
+            }
+            let builders = std::mem::take(&mut all.builders);
+            all.builders = builders
+                .into_iter()
+                .zip(p.builders)
+                .map(|(a, b)| a.append(b))
+                .collect();
+        }
+        Ok(all)
     }
 
     pub fn finish(self) -> Frame {

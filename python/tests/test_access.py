@@ -79,6 +79,11 @@ def test_a_scoped_store_sees_only_its_licensing_ids(access: licstore.Access, pat
             bob.sql("SELECT * FROM main.product_keys")
         with pytest.raises(licstore.QueryRefused, match="scoped to a principal"):
             bob.sql("SELECT * FROM audit_log")
+        # Online services are the owner's: the whole-view fast path refuses them the same way.
+        with pytest.raises(licstore.QueryRefused, match="scoped to a principal"):
+            bob.sql("SELECT * FROM subscriber_licenses")
+        with pytest.raises(licstore.NotFound):
+            bob.view("subscriber_licenses")
         with pytest.raises(licstore.PermissionDenied):
             bob.add_customer("Mine")
     with pytest.raises(licstore.NotFound):

@@ -188,3 +188,91 @@ def test_threads_convert_while_another_writes(store: licstore.Store) -> None:
         t.join()
     assert errors == []
     assert len(store.view("subscribers")) == 600
+
+
+@pytest.fixture
+def licensed(store: licstore.Store) -> licstore.Store:
+    """Six customers with users and licenses; only some customers' licenses expire, so the
+    parts of a parallel read differ in which columns hold values."""
+    for c in range(6):
+        name = f"Customer {c}"
+        store.add_customer(name, default_usage_location="US")
+        store.set_sku(name, "ENTERPRISEPACK", enabled=100)
+        store.set_sku(name, "POWER_BI_PRO", enabled=100)
+        store.add_subscribers([{"customer": name, "upn": f"u{i}@c{c}.example.com"} for i in range(40)])
+        store.assign(["ENTERPRISEPACK"], customer=name, users=[f"u{i}@c{c}.example.com" for i in range(40)])
+        for i in range(0, 40, 3):
+            kw = {"expires_at": date(2027, 1, 31)} if c % 2 else {}
+            store.assign_license(f"u{i}@c{c}.example.com", "POWER_BI_PRO", **kw)
+    return store
+
+
+def test_a_parallel_view_read_equals_the_query(licensed: licstore.Store) -> None:
+    for view in ("subscriber_licenses", "assignment_history"):
+        keys = ["user_principal_name", "sku_id"] + (["from_at"] if view == "assignment_history" else [])
+        fast = licensed.view(view)
+        slow = licensed.sql(f"SELECT * FROM {view}")
+        assert len(fast) == len(slow) > 200
+        assert fast.to_arrow().schema == slow.to_arrow().schema
+        a = fast.to_pandas().sort_values(keys).reset_index(drop=True)
+        b = slow.to_pandas().sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+        assert str(a["expires_at"].dtype if "expires_at" in a else a["to_at"].dtype) == "datetime64[s, UTC]"
+        assert sorted(fast) == sorted(slow)
+
+
+def test_parallel_view_reads_while_another_thread_writes(licensed: licstore.Store) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    sizes: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def read() -> None:
+        try:
+            barrier.wait()
+            for _ in range(15):
+                r = licensed.view("subscriber_licenses")
+                sizes.append(len(r))
+                assert r.to_pandas()["user_principal_name"].notna().all()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def write() -> None:
+        try:
+            barrier.wait()
+            for i in range(1, 40, 3):
+                licensed.assign_license(f"u{i}@c0.example.com", "POWER_BI_PRO")
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=read), threading.Thread(target=read), threading.Thread(target=write)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    # Every read saw a whole number of committed writes: between the first and the last state.
+    first, last = 240 + 6 * 14, 240 + 6 * 14 + 13
+    assert all(first <= n <= last for n in sizes), sizes
+    assert len(licensed.view("subscriber_licenses")) == last
+
+
+def test_select_star_of_a_big_view_is_read_like_view(licensed: licstore.Store) -> None:
+    expected = sorted(licensed.view("subscriber_licenses"))
+    for q in (
+        "SELECT * FROM subscriber_licenses",
+        "select *  from  SUBSCRIBER_LICENSES ;",
+        'SELECT * FROM "subscriber_licenses"',
+        "SELECT * FROM subscriber_licenses WHERE 1",
+        "SELECT * FROM subscriber_licenses ORDER BY user_principal_name",
+    ):
+        assert sorted(licensed.sql(q)) == expected, q
+    ordered = licensed.sql("SELECT * FROM subscriber_licenses ORDER BY user_principal_name, sku_id")
+    assert list(ordered) == sorted(ordered, key=lambda r: (r[1], r[4]))
+    with pytest.raises(licstore.QueryRefused):
+        licensed.sql("SELECT * FROM subscriber")
+    with pytest.raises(licstore.NotFound):
+        licensed.view("subscriber")
+    # A timeout applies to the parallel read too.
+    assert len(licensed.sql("SELECT * FROM subscriber_licenses", timeout=60)) == len(expected)

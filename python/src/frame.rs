@@ -331,29 +331,64 @@ impl FrameSink {
     }
 
     /// The rows of a query read in parts (`Store::query_view_parallel`), in order, as one sink;
-    /// refuses more than `max_rows` rows in all.
+    /// refuses more than `max_rows` rows in all. The columns are joined on one thread per core.
     pub fn concat(parts: Vec<FrameSink>, max_rows: u64) -> licstore::Result<FrameSink> {
-        let mut parts = parts.into_iter();
-        let mut all = parts.next().unwrap_or_else(|| FrameSink::new(max_rows));
-        for p in parts {
-            if all.builders.is_empty() {
-                all = p;
-                continue;
-            }
-            all.len += p.len;
-            if all.len as u64 > max_rows {
-                return Err(Error::QueryRefused(format!(
-                    "the result has more than {max_rows} rows; add a LIMIT or raise max_rows"
-                )));
-            }
-            let builders = std::mem::take(&mut all.builders);
-            all.builders = builders
-                .into_iter()
-                .zip(p.builders)
-                .map(|(a, b)| a.append(b))
-                .collect();
+        let mut parts: Vec<FrameSink> = parts
+            .into_iter()
+            .filter(|p| !p.builders.is_empty())
+            .collect();
+        if parts.len() <= 1 {
+            return Ok(parts.pop().unwrap_or_else(|| FrameSink::new(max_rows)));
         }
-        Ok(all)
+        let len: usize = parts.iter().map(|p| p.len).sum();
+        if len as u64 > max_rows {
+            return Err(Error::QueryRefused(format!(
+                "the result has more than {max_rows} rows; add a LIMIT or raise max_rows"
+            )));
+        }
+        let (names, decl) = (parts[0].names.clone(), parts[0].decl.clone());
+        // Column-major: each column's builders, part by part.
+        let mut columns: Vec<Vec<Builder>> = names.iter().map(|_| Vec::new()).collect();
+        for p in parts {
+            for (c, b) in columns.iter_mut().zip(p.builders) {
+                c.push(b);
+            }
+        }
+        let joined: Vec<std::sync::Mutex<Option<Builder>>> = columns
+            .iter()
+            .map(|_| std::sync::Mutex::new(None))
+            .collect();
+        let todo: Vec<std::sync::Mutex<Vec<Builder>>> =
+            columns.into_iter().map(std::sync::Mutex::new).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(todo.len()) {
+                scope.spawn(|| loop {
+                    let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(cell) = todo.get(c) else { return };
+                    let builders =
+                        std::mem::take(&mut *cell.lock().unwrap_or_else(|e| e.into_inner()));
+                    let one = builders.into_iter().reduce(Builder::append);
+                    *joined[c].lock().unwrap_or_else(|e| e.into_inner()) = one;
+                });
+            }
+        });
+        let builders = joined
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or(Builder::Null(0))
+            })
+            .collect();
+        Ok(FrameSink {
+            names,
+            decl,
+            builders,
+            len,
+            max_rows,
+        })
     }
 
     pub fn finish(self) -> Frame {

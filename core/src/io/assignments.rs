@@ -35,7 +35,13 @@
 //! hold), not the rows. Ids are integers allocated in memory, lookups are hash maps, and rows are
 //! written with cached multi-row `INSERT` statements in id order. See `docs/performance.md`.
 
-use std::collections::{HashMap, HashSet};
+// N.B. The importer's maps are keyed by what the file says (UPNs, customer names, SKU keys) and
+// hold up to a million entries, looked up several times per row: SipHash (std's default) was an
+// eighth of the importer's own time. aHash is several times faster on short keys and, with its
+// per-process random keys (`ahash::RandomState`), keeps the protection against crafted collisions
+// (HashDoS) that a fixed hash such as FxHash would give up for maps keyed by user input.
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, ahash::RandomState>;
 use std::io::{Read, Write};
 use std::ops::ControlFlow;
 
@@ -107,6 +113,10 @@ const SPEC: &[Column] = &[
         required: false,
     },
 ];
+
+/// The rows (estimated from the file's size, 80 bytes a row) from which an import may take the
+/// bulk path ([`Importer::BULK_INDEXES`]).
+const BULK_ROWS: u64 = 100_000;
 
 // ---------------------------------------------------------------------------------------------
 // Field parsing
@@ -209,11 +219,13 @@ fn plans_json(p: &[String]) -> Option<Box<str>> {
     }
 }
 
-/// A display name's hash; 0 for none.
+/// A display name's hash; 0 for none. It only tells whether a row changes a user's display name,
+/// within one process: random keys drawn once (as the maps' own), so no file can be crafted to
+/// make a new name look unchanged.
 fn display_hash(d: Option<&str>) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
+    static KEYS: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
     d.map_or(0, |d| {
-        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(d) | 1
+        KEYS.get_or_init(ahash::RandomState::new).hash_one(d) | 1
     })
 }
 
@@ -476,12 +488,18 @@ struct Importer<'c> {
 
 impl<'c> Importer<'c> {
     /// The secondary indexes a bulk import drops and rebuilds: not the UPN's (it guards a unique
-    /// key) nor the customer's (loading a customer's users reads it).
+    /// key) nor, unless the store has no subscribers, the customer's
+    /// ([`Self::BULK_EMPTY_INDEXES`]).
     const BULK_INDEXES: &'static [&'static str] = &[
         "assignment_sku",
         "assignment_expiry",
         "assignment_interval_sku",
     ];
+
+    /// Also dropped in bulk mode when the store has no subscriber yet: loading a customer's users
+    /// reads `subscriber_customer`, but there are none to load (`unloaded_subscribers` is 0, so
+    /// [`Self::load_customer`] does not query them), and nothing else the import runs reads it.
+    const BULK_EMPTY_INDEXES: &'static [&'static str] = &["subscriber_customer"];
 
     fn new(ctx: &'c WriteCtx<'c>, header: &Header, expected_rows: u64) -> Result<Importer<'c>> {
         online::ensure_catalog(ctx)?;
@@ -495,7 +513,12 @@ impl<'c> Importer<'c> {
             [],
             |r| r.get(0),
         )?;
-        let bulk = expected_rows >= 100_000 && expected_rows as i64 >= history;
+        let bulk = expected_rows >= BULK_ROWS && expected_rows as i64 >= history;
+        let (max_id, count): (i64, i64) = ctx.tx.query_row(
+            "SELECT coalesce(max(id), 0), count(*) FROM subscriber",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let mut dropped = Vec::new();
         let mut sku_counts = None;
         if bulk {
@@ -505,7 +528,12 @@ impl<'c> Importer<'c> {
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<rusqlite::Result<HashMap<i64, i64>>>()?,
             );
-            for name in Self::BULK_INDEXES {
+            let empty: &[&str] = if count == 0 {
+                Self::BULK_EMPTY_INDEXES
+            } else {
+                &[]
+            };
+            for name in Self::BULK_INDEXES.iter().chain(empty) {
                 let sql: Option<String> = ctx
                     .tx
                     .query_row(
@@ -520,11 +548,6 @@ impl<'c> Importer<'c> {
                 }
             }
         }
-        let (max_id, count): (i64, i64) = ctx.tx.query_row(
-            "SELECT coalesce(max(id), 0), count(*) FROM subscriber",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
         let rules = ctx
             .tx
             .prepare("SELECT kind, sku_id, other_sku_id, country FROM sku_rule")?
@@ -539,11 +562,11 @@ impl<'c> Importer<'c> {
             now: ts_of(&ctx.now).ok_or_else(|| Error::Internal("the store's clock".into()))?,
             has,
             custs: Vec::new(),
-            cust_names: HashMap::new(),
+            cust_names: HashMap::default(),
             skus: Vec::new(),
             rules,
             users: Vec::new(),
-            upns: HashMap::new(),
+            upns: HashMap::default(),
             next_sub_id: max_id + 1,
             unloaded_subscribers: count,
             subs: Buf::new(
@@ -565,8 +588,8 @@ impl<'c> Importer<'c> {
             dropped,
             sku_counts,
             plan_lists: vec!["[]".into()],
-            plan_ids: HashMap::new(),
-            catalog: HashMap::new(),
+            plan_ids: HashMap::default(),
+            catalog: HashMap::default(),
             dry: false,
         })
     }
@@ -631,8 +654,8 @@ impl<'c> Importer<'c> {
                         .default_usage_location
                         .as_deref()
                         .and_then(|l| l.as_bytes().try_into().ok()),
-                    sku_keys: HashMap::new(),
-                    sku_refs: HashMap::new(),
+                    sku_keys: HashMap::default(),
+                    sku_refs: HashMap::default(),
                     first_sku: self.skus.len() as u32,
                 });
                 self.load_customer(idx)?;
@@ -680,7 +703,7 @@ impl<'c> Importer<'c> {
             .enumerate()
             .map(|(i, s)| (s.guid.clone(), (first + i) as u32))
             .collect();
-        let mut bases = HashMap::<u32, bool>::new();
+        let mut bases = HashMap::<u32, bool>::default();
         for (kind, sku, other, country) in &self.rules {
             let Some(&i) = by_guid.get(sku.as_str()) else {
                 continue;
@@ -719,7 +742,7 @@ impl<'c> Importer<'c> {
         if self.unloaded_subscribers == 0 {
             return Ok(());
         }
-        let mut by_id: HashMap<i64, u32> = HashMap::new();
+        let mut by_id: HashMap<i64, u32> = HashMap::default();
         {
             let mut q = self.ctx.tx.prepare_cached(
                 "SELECT id, user_principal_name, display_name, usage_location, status FROM subscriber WHERE customer_id = ?1",
@@ -1371,41 +1394,56 @@ impl Store {
         // against already; a failure still fails the import, which rolls everything back.
         // The statement journal SQLite still keeps for a multi-row INSERT into a STRICT table (its
         // type checks may abort) stays in memory rather than in a temporary file.
-        let temp_store: i64 = self
-            .conn()
-            .query_row("PRAGMA temp_store", [], |r| r.get(0))?;
         // (Changing temp_store drops the connection's TEMP objects: only when it has none.)
         let temp_objects: i64 =
             self.conn()
                 .query_row("SELECT count(*) FROM temp.sqlite_schema", [], |r| r.get(0))?;
+        let mut settings: Vec<(&str, i64)> = Vec::new();
         if temp_objects == 0 {
-            self.conn().pragma_update(None, "temp_store", "MEMORY")?;
+            settings.push(("temp_store", 2));
         }
-        if let Err(e) = self.conn().pragma_update(None, "foreign_keys", false) {
-            if temp_objects == 0 {
-                self.conn().pragma_update(None, "temp_store", temp_store)?;
-            }
-            return Err(e.into());
-        }
-        let result = self.import_assignments_tx(
-            &mut records,
-            &header,
-            mode,
-            total_bytes,
-            rejects_out,
-            progress,
-            &file,
-        );
-        let restored = self
-            .conn()
-            .pragma_update(None, "foreign_keys", true)
-            .and_then(|_| {
-                if temp_objects == 0 {
-                    self.conn().pragma_update(None, "temp_store", temp_store)
-                } else {
-                    Ok(())
+        settings.push(("foreign_keys", 0));
+        // Worker threads for the sorter of CREATE INDEX (the indexes bulk mode rebuilds; each
+        // sorts a million keys): one per core, up to four.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        settings.push(("threads", cores as i64));
+        let mut saved = Vec::with_capacity(settings.len());
+        let mut failed = None;
+        for (name, value) in settings {
+            let before = self
+                .conn()
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0))
+                .and_then(|before| {
+                    self.conn().pragma_update(None, name, value)?;
+                    Ok(before)
+                });
+            match before {
+                Ok(before) => saved.push((name, before)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
-            });
+            }
+        }
+        let result = match failed {
+            Some(e) => Err(e.into()),
+            None => self.import_assignments_tx(
+                &mut records,
+                &header,
+                mode,
+                total_bytes,
+                rejects_out,
+                progress,
+                &file,
+            ),
+        };
+        // The connection's settings are back, whatever happened.
+        let mut restored = Ok(());
+        for (name, before) in saved.into_iter().rev() {
+            if let Err(e) = self.conn().pragma_update(None, name, before) {
+                restored = restored.and(Err(e));
+            }
+        }
         let report = result?;
         restored?;
         Ok(report)
@@ -2079,6 +2117,64 @@ mod tests {
             results.push(rows);
         }
         assert_eq!(results[0], results[1]);
+        Ok(())
+    }
+
+    /// Bulk mode into a store without subscribers also drops and rebuilds the customer index of
+    /// the users, and the connection's settings (worker threads among them) are back after.
+    #[test]
+    fn bulk_mode_into_an_empty_store_rebuilds_the_customer_index() -> Result<()> {
+        let mut s = Store::open_in_memory()?;
+        s.set_actor("importer@contoso.com")?;
+        s.add_customer(&NewCustomer {
+            default_usage_location: Some("US".into()),
+            ..NewCustomer::named("Contoso")
+        })?;
+        s.set_sku(&NewSku {
+            customer: "Contoso".into(),
+            sku: E3.into(),
+            units: Units {
+                enabled: 1000,
+                ..Units::default()
+            },
+            ..NewSku::default()
+        })?;
+        let threads: i64 = s.conn().query_row("PRAGMA threads", [], |r| r.get(0))?;
+        let index_sql = |s: &Store| -> Result<Option<String>> {
+            Ok(s.conn()
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE name = 'subscriber_customer'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        };
+        let before = index_sql(&s)?;
+        assert!(before.is_some());
+        let mut text = String::from(HEAD);
+        for i in 0..300 {
+            text.push_str(&format!("Contoso,u{i}@contoso.com,User {i},,{E3},,\n"));
+        }
+        let mut opts = ImportOptions::new("a.csv");
+        opts.total_bytes = Some(100_000_000);
+        let r = s.import_assignments(text.as_bytes(), opts)?;
+        assert_eq!(r.inserted, 300);
+        assert_eq!(index_sql(&s)?, before);
+        let ok: String = s
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        assert_eq!(ok, "ok");
+        let by_index: i64 = s.conn().query_row(
+            "SELECT count(*) FROM subscriber INDEXED BY subscriber_customer WHERE customer_id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(by_index, 300);
+        assert_eq!(
+            s.conn()
+                .query_row("PRAGMA threads", [], |r| r.get::<_, i64>(0))?,
+            threads
+        );
         Ok(())
     }
 

@@ -133,7 +133,7 @@ def median_of(runs):
 def store_indexes(store, tables):
     """The store's own secondary indexes of `tables`, as (name, CREATE statement), read from its
     sqlite_schema (the UNIQUE constraints' automatic indexes are not among them: they stay)."""
-    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    con = sqlite3.connect(store)
     try:
         marks = ",".join("?" * len(tables))
         return con.execute(
@@ -150,17 +150,23 @@ def floor_runs(n, repeat, template, flat):
     variant's per-statement wall times (the median run's)."""
     stage = WORK / "floor-stage.db"
     fresh(stage)
+    store = WORK / "floor.licstore"
+    # (The template is only ever read through copies: a read-only connection to a WAL database
+    # leaves its -wal and -shm files behind.)
+    fresh(store)
+    shutil.copy(template, store)
     script = WORK / "floor-stage.sql"
     script.write_text(
-        FLOOR_STAGE_SQL.read_text().replace("@FLAT@", str(flat)).replace("@STORE@", str(template))
+        FLOOR_STAGE_SQL.read_text().replace("@FLAT@", str(flat)).replace("@STORE@", str(store))
     )
     with open(script, "rb") as fin:
         run(["sqlite3", str(stage)], stdin=fin, stdout=subprocess.DEVNULL)
-    store = WORK / "floor.licstore"
     results, breakdown = {}, {}
     for name, history in [(FLOOR, False), (FLOOR_HISTORY, True)]:
         tables = ["subscriber", "assignment"] + (["assignment_interval"] if history else [])
-        indexes = store_indexes(template, tables)
+        fresh(store)
+        shutil.copy(template, store)
+        indexes = store_indexes(store, tables)
         lines = []
         for line in FLOOR_SQL.read_text().replace("@STAGE@", str(stage)).splitlines():
             if "@HISTORY@" in line:
@@ -186,7 +192,7 @@ def floor_runs(n, repeat, template, flat):
             steps = [float(x) for x in re.findall(r"Run Time: real ([0-9.]+)", out)]
             if len(steps) != len(labels):
                 sys.exit(f"sqlite3 floor: {len(steps)} timed statements, expected {len(labels)}")
-            con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+            con = sqlite3.connect(store)
             got = con.execute("SELECT count(*) FROM assignment").fetchone()[0]
             hist = con.execute("SELECT count(*) FROM assignment_interval").fetchone()[0]
             con.close()

@@ -608,13 +608,15 @@ impl Reader {
         }
         let result = (|| {
             let mut rows = st.raw_query();
+            // One row's values; its allocation is reused from row to row (`recycle`).
+            let mut spare: Vec<ValueRef<'static>> = Vec::with_capacity(names.len());
             loop {
                 let row = match rows.next() {
                     Ok(Some(r)) => r,
                     Ok(None) => return Ok(()),
                     Err(e) => return Err(self.map_err(e, timeout)),
                 };
-                let mut buf: Vec<ValueRef<'_>> = Vec::with_capacity(names.len());
+                let mut buf: Vec<ValueRef<'_>> = recycle(std::mem::take(&mut spare));
                 for (i, name) in names.iter().enumerate() {
                     buf.push(match row.get_ref(i)? {
                         SqlValueRef::Null => ValueRef::Null,
@@ -634,6 +636,7 @@ impl Reader {
                     });
                 }
                 sink.row(&buf)?;
+                spare = recycle(buf);
             }
         })();
         if let Ok(mut d) = self.deadline.lock() {
@@ -720,6 +723,13 @@ impl Reader {
             _ => Error::from(e),
         }
     }
+}
+
+/// An empty vector of values of another lifetime, on the same allocation (the standard
+/// library collects a mapped `into_iter` in place when the layouts match).
+fn recycle<'b>(mut v: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>> {
+    v.clear();
+    v.into_iter().map(|_| ValueRef::Null).collect()
 }
 
 /// The first common table expression (or window) of `sql` named like a view in `views` (lower
@@ -1281,6 +1291,17 @@ mod tests {
     use super::*;
     use crate::customers::NewCustomer;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn recycle_keeps_the_allocation() {
+        let text = String::from("x");
+        let mut v: Vec<ValueRef<'_>> = Vec::with_capacity(13);
+        v.extend([ValueRef::Text(&text), ValueRef::Integer(1)]);
+        let (ptr, cap) = (v.as_ptr() as usize, v.capacity());
+        let r: Vec<ValueRef<'static>> = recycle(v);
+        assert!(r.is_empty());
+        assert_eq!((r.as_ptr() as usize, r.capacity()), (ptr, cap));
+    }
 
     fn store() -> Result<Store> {
         let mut s = Store::open_in_memory()?;

@@ -1034,6 +1034,9 @@ pub const PARALLEL_VIEWS: &[&str] = &["assignment_history", "subscriber_licenses
 /// How often [`Store::query_view_parallel`] calls its `poll` while the readers work.
 const POLL_EVERY: Duration = Duration::from_millis(25);
 
+/// At most this many parts in a parallel read (each a statement and a sink).
+const MAX_PARTS: usize = 256;
+
 /// One part of a parallel read: the customers whose rows it reads (`None`: the whole view).
 type Part = Option<Vec<String>>;
 
@@ -1085,10 +1088,12 @@ impl Store {
                 poll,
             );
         };
-        // N.B. A few parts per reader, so that one big customer does not leave the others idle,
-        // and not many more: each part is one statement to prepare and one sink to merge.
+        // N.B. One part per customer, up to MAX_PARTS: the readers take the next part when they
+        // finish one, so parts of unequal size still keep every reader busy until the end (ten
+        // customers in five pairs left one reader three pairs to the other's two). More would
+        // cost a statement to prepare and a sink to join each, for no better balance.
         let workers = threads.min(customers.len()).max(1);
-        let n_parts = (workers * 4).min(customers.len()).max(1);
+        let n_parts = customers.len().clamp(1, MAX_PARTS);
         let per = customers.len().div_ceil(n_parts);
         let parts: Vec<Part> = customers
             .chunks(per.max(1))

@@ -189,6 +189,29 @@ impl Builder {
         }
     }
 
+    /// The bytes of a text or bytes column's values (0 for the other kinds).
+    fn data_len(&self) -> usize {
+        match self {
+            Builder::Text(_, d, _) | Builder::Blob(_, d, _) => d.len(),
+            _ => 0,
+        }
+    }
+
+    /// Makes room for `rows` rows in all, and `bytes` bytes of text or bytes.
+    fn reserve(&mut self, rows: usize, bytes: usize) {
+        let more = rows.saturating_sub(self.len());
+        match self {
+            Builder::Null(_) => {}
+            Builder::Int(v, _) => v.reserve(more),
+            Builder::Float(v, _) => v.reserve(more),
+            Builder::Text(o, d, _) | Builder::Blob(o, d, _) => {
+                o.reserve(more);
+                d.reserve(bytes.saturating_sub(d.len()));
+            }
+            Builder::Mixed(v) => v.reserve(more),
+        }
+    }
+
     /// A builder of this one's kind holding `n` nulls.
     fn nulls_like(&self, n: usize) -> Builder {
         match self {
@@ -369,7 +392,15 @@ impl FrameSink {
                     let Some(cell) = todo.get(c) else { return };
                     let builders =
                         std::mem::take(&mut *cell.lock().unwrap_or_else(|e| e.into_inner()));
-                    let one = builders.into_iter().reduce(Builder::append);
+                    let (rows, bytes) = builders
+                        .iter()
+                        .fold((0, 0), |(r, b), x| (r + x.len(), b + x.data_len()));
+                    let mut parts = builders.into_iter();
+                    let one = parts.next().map(|mut first| {
+                        // Room for every part at once: one copy of each, not one per doubling.
+                        first.reserve(rows, bytes);
+                        parts.fold(first, Builder::append)
+                    });
                     *joined[c].lock().unwrap_or_else(|e| e.into_inner()) = one;
                 });
             }

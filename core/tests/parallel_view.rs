@@ -56,8 +56,15 @@ fn whole(s: &mut Store, view: &str) -> licstore::Result<(Vec<String>, Vec<Vec<Va
     Ok((r.columns, r.rows))
 }
 
-fn continue_always() -> ControlFlow<()> {
-    ControlFlow::Continue(())
+/// The parts of `view` read with `threads` readers, into plain sinks, never interrupted.
+fn read(s: &mut Store, view: &str, threads: usize) -> licstore::Result<Vec<Rows>> {
+    s.query_view_parallel(
+        view,
+        threads,
+        QueryOptions::default(),
+        &Rows::default,
+        &mut || ControlFlow::Continue(()),
+    )
 }
 
 #[test]
@@ -68,13 +75,7 @@ fn the_parts_hold_every_row_of_the_view_exactly_once() -> licstore::Result<()> {
         let (columns, expected) = whole(&mut s, view)?;
         assert!(expected.len() > 10, "{view}: the demo has rows");
         for threads in 1..=4 {
-            let parts = s.query_view_parallel(
-                view,
-                threads,
-                QueryOptions::default(),
-                &Rows::default,
-                &mut continue_always,
-            )?;
+            let parts = read(&mut s, view, threads)?;
             if threads > 1 {
                 assert!(parts.len() > 1, "{view} with {threads} threads is split");
             }
@@ -100,13 +101,7 @@ fn other_views_and_stores_are_read_in_one_part() -> licstore::Result<()> {
     let (_dir, path) = demo_file()?;
     let mut s = Store::open(&path)?;
     let (_, expected) = whole(&mut s, "customers")?;
-    let parts = s.query_view_parallel(
-        "customers",
-        4,
-        QueryOptions::default(),
-        &Rows::default,
-        &mut continue_always,
-    )?;
+    let parts = read(&mut s, "customers", 4)?;
     assert_eq!(parts.len(), 1);
     assert_eq!(
         sorted(parts.into_iter().next().unwrap().rows),
@@ -116,13 +111,7 @@ fn other_views_and_stores_are_read_in_one_part() -> licstore::Result<()> {
     let mut m = Store::open_in_memory()?;
     licstore::demo::build(&mut m, 7)?;
     let (_, expected) = whole(&mut m, "subscriber_licenses")?;
-    let parts = m.query_view_parallel(
-        "subscriber_licenses",
-        4,
-        QueryOptions::default(),
-        &Rows::default,
-        &mut continue_always,
-    )?;
+    let parts = read(&mut m, "subscriber_licenses", 4)?;
     assert_eq!(parts.len(), 1, "an in-memory store has one reader");
     assert_eq!(
         sorted(parts.into_iter().next().unwrap().rows),
@@ -130,13 +119,7 @@ fn other_views_and_stores_are_read_in_one_part() -> licstore::Result<()> {
     );
 
     for name in ["no_such_view", "subscriber", "sqlite_schema"] {
-        match s.query_view_parallel(
-            name,
-            2,
-            QueryOptions::default(),
-            &Rows::default,
-            &mut continue_always,
-        ) {
+        match read(&mut s, name, 2) {
             Err(Error::NotFound { .. }) => {}
             Err(e) => panic!("{name}: {e}"),
             Ok(_) => panic!("{name} is not a public view"),
@@ -263,13 +246,7 @@ fn a_writer_holding_the_lock_makes_it_read_in_one_part_at_once() -> licstore::Re
     let (_, expected) = whole(&mut s, "subscriber_licenses")?;
     writer.write(|_ctx| {
         let started = std::time::Instant::now();
-        let parts = s.query_view_parallel(
-            "subscriber_licenses",
-            4,
-            QueryOptions::default(),
-            &Rows::default,
-            &mut continue_always,
-        )?;
+        let parts = read(&mut s, "subscriber_licenses", 4)?;
         assert!(
             started.elapsed() < std::time::Duration::from_secs(5),
             "no waiting"

@@ -233,6 +233,14 @@ impl Builder {
                 None => into.append_n_non_nulls(len),
             }
         }
+        type Bytes = (Vec<i64>, Vec<u8>, NullBufferBuilder);
+        fn append_bytes((mut o, mut d, mut n): Bytes, (o2, d2, n2): Bytes, len: usize) -> Bytes {
+            let base = d.len() as i64;
+            d.extend_from_slice(&d2);
+            o.extend(o2[1..].iter().map(|x| x + base));
+            append_nulls(&mut n, n2, len);
+            (o, d, n)
+        }
         fn as_float(b: Builder) -> Builder {
             match b {
                 Builder::Int(v, n) => Builder::Float(v.into_iter().map(|i| i as f64).collect(), n),
@@ -261,18 +269,12 @@ impl Builder {
             }
             (a @ Builder::Int(..), b @ Builder::Float(..))
             | (a @ Builder::Float(..), b @ Builder::Int(..)) => as_float(a).append(as_float(b)),
-            (Builder::Text(mut o, mut d, mut n), Builder::Text(o2, d2, n2)) => {
-                let base = d.len() as i64;
-                d.extend_from_slice(&d2);
-                o.extend(o2[1..].iter().map(|x| x + base));
-                append_nulls(&mut n, n2, other_len);
+            (Builder::Text(o, d, n), Builder::Text(o2, d2, n2)) => {
+                let (o, d, n) = append_bytes((o, d, n), (o2, d2, n2), other_len);
                 Builder::Text(o, d, n)
             }
-            (Builder::Blob(mut o, mut d, mut n), Builder::Blob(o2, d2, n2)) => {
-                let base = d.len() as i64;
-                d.extend_from_slice(&d2);
-                o.extend(o2[1..].iter().map(|x| x + base));
-                append_nulls(&mut n, n2, other_len);
+            (Builder::Blob(o, d, n), Builder::Blob(o2, d2, n2)) => {
+                let (o, d, n) = append_bytes((o, d, n), (o2, d2, n2), other_len);
                 Builder::Blob(o, d, n)
             }
             (a, b) => {

@@ -5,12 +5,40 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import Callable
 
 import pandas as pd
 import pytest
 
 import licstore
 from conftest import FIXED
+
+
+def race(readers: int, read: Callable[[], None], write: Callable[[], None]) -> None:
+    """Runs `readers` threads of `read` and one of `write`, started together; raises what any
+    of them raised."""
+    import threading
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(readers + 1)
+
+    def guarded(f: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                barrier.wait()
+                f()
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        return run
+
+    threads = [threading.Thread(target=guarded(read)) for _ in range(readers)]
+    threads.append(threading.Thread(target=guarded(write)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
 
 pa = pytest.importorskip("pyarrow")
 pl = pytest.importorskip("polars")
@@ -155,38 +183,21 @@ def test_html_escapes_every_value(store: licstore.Store) -> None:
 
 
 def test_threads_convert_while_another_writes(store: licstore.Store) -> None:
-    import threading
-
     store.add_customer("Contoso", default_usage_location="US")
     store.set_sku("Contoso", "ENTERPRISEPACK", enabled=1000)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
 
     def read() -> None:
-        try:
-            barrier.wait()
-            for _ in range(30):
-                r = store.view("subscribers")
-                n = len(r)
-                assert len(r.to_pandas()) == n and r.to_arrow().num_rows == n
-                assert r.to_polars().height == n
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(30):
+            r = store.view("subscribers")
+            n = len(r)
+            assert len(r.to_pandas()) == n and r.to_arrow().num_rows == n
+            assert r.to_polars().height == n
 
     def write() -> None:
-        try:
-            barrier.wait()
-            for i in range(30):
-                store.add_subscribers([{"customer": "Contoso", "upn": f"u{i}-{j}@contoso.com"} for j in range(20)])
-        except BaseException as e:  # noqa: BLE001
-            errors.append(e)
+        for i in range(30):
+            store.add_subscribers([{"customer": "Contoso", "upn": f"u{i}-{j}@contoso.com"} for j in range(20)])
 
-    threads = [threading.Thread(target=read), threading.Thread(target=read), threading.Thread(target=write)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    race(2, read, write)
     assert len(store.view("subscribers")) == 600
 
 
@@ -222,36 +233,19 @@ def test_a_parallel_view_read_equals_the_query(licensed: licstore.Store) -> None
 
 
 def test_parallel_view_reads_while_another_thread_writes(licensed: licstore.Store) -> None:
-    import threading
-
-    errors: list[BaseException] = []
     sizes: list[int] = []
-    barrier = threading.Barrier(3)
 
     def read() -> None:
-        try:
-            barrier.wait()
-            for _ in range(15):
-                r = licensed.view("subscriber_licenses")
-                sizes.append(len(r))
-                assert r.to_pandas()["user_principal_name"].notna().all()
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(15):
+            r = licensed.view("subscriber_licenses")
+            sizes.append(len(r))
+            assert r.to_pandas()["user_principal_name"].notna().all()
 
     def write() -> None:
-        try:
-            barrier.wait()
-            for i in range(1, 40, 3):
-                licensed.assign_license(f"u{i}@c0.example.com", "POWER_BI_PRO")
-        except BaseException as e:  # noqa: BLE001
-            errors.append(e)
+        for i in range(1, 40, 3):
+            licensed.assign_license(f"u{i}@c0.example.com", "POWER_BI_PRO")
 
-    threads = [threading.Thread(target=read), threading.Thread(target=read), threading.Thread(target=write)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    race(2, read, write)
     # Every read saw a whole number of committed writes: between the first and the last state.
     first, last = 240 + 6 * 14, 240 + 6 * 14 + 13
     assert all(first <= n <= last for n in sizes), sizes

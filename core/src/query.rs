@@ -1141,13 +1141,18 @@ impl Store {
             for (i, r) in readers.enumerate() {
                 let _internal = r.state.internal();
                 r.conn.execute_batch("BEGIN")?;
-                let names = r
-                    .conn
-                    .prepare_cached("SELECT name FROM customer ORDER BY id")?
-                    .query_map([], |row| row.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                // The first read fixes the transaction's snapshot: the customers on the query
+                // channel, one row of them on the others.
                 if i == 0 {
-                    customers = names;
+                    customers = r
+                        .conn
+                        .prepare_cached("SELECT name FROM customer ORDER BY id")?
+                        .query_map([], |row| row.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()?;
+                } else {
+                    r.conn
+                        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM customer LIMIT 1)")?
+                        .query_row([], |_| Ok(()))?;
                 }
             }
             Ok::<_, Error>(customers)

@@ -266,3 +266,47 @@ fn a_writer_holding_the_lock_makes_it_read_in_one_part_at_once() -> licstore::Re
     })?;
     Ok(())
 }
+
+/// A sink that takes its time over every row, so that a read outlasts a short timeout.
+struct Slow(usize);
+
+impl RowSink for Slow {
+    fn columns(&mut self, _: &[String], _: &[Option<String>]) -> licstore::Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &[ValueRef<'_>]) -> licstore::Result<()> {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_timeout_interrupts_every_reader() -> licstore::Result<()> {
+    let (_dir, path) = demo_file()?;
+    let mut s = Store::open(&path)?;
+    let (_, rows) = whole(&mut s, "subscriber_licenses")?;
+    assert!(
+        rows.len() > 1000,
+        "the demo's rows outlast the timeout at 200 us each"
+    );
+    for threads in [1, 3] {
+        let opts = QueryOptions {
+            timeout: Some(std::time::Duration::from_millis(50)),
+            ..QueryOptions::default()
+        };
+        let started = std::time::Instant::now();
+        match s.query_view_parallel(
+            "subscriber_licenses",
+            threads,
+            opts,
+            &|| Slow(0),
+            &mut || ControlFlow::Continue(()),
+        ) {
+            Err(Error::Interrupted(m)) => assert!(m.contains("timeout"), "{m}"),
+            other => panic!("{threads} threads: {:?}", other.map(|p| p.len())),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    Ok(())
+}

@@ -474,9 +474,6 @@ impl PyStore {
         let main = on_main_thread(py)?;
         let mut signal: Option<PyErr> = None;
         let frame = self.with(py, |s| {
-            if missing_ok && !s.views()?.iter().any(|v| v == name) {
-                return Ok(None);
-            }
             let mut poll = || {
                 if !main {
                     return ControlFlow::Continue(());
@@ -489,13 +486,17 @@ impl PyStore {
                     }
                 })
             };
-            let parts = s.query_view_parallel(
+            let parts = match s.query_view_parallel(
                 name,
                 threads,
                 opts,
                 &|| FrameSink::new(opts.max_rows),
                 &mut poll,
-            )?;
+            ) {
+                // (Core checks the name first; nothing else it does is NotFound.)
+                Err(Error::NotFound { .. }) if missing_ok => return Ok(None),
+                other => other?,
+            };
             Ok(Some(FrameSink::concat(parts, opts.max_rows)?.finish()))
         });
         match signal {

@@ -268,5 +268,5 @@ def test_select_star_of_a_big_view_is_read_like_view(licensed: licstore.Store) -
         licensed.sql("SELECT * FROM subscriber")
     with pytest.raises(licstore.NotFound):
         licensed.view("subscriber")
-    # A timeout applies to the parallel read too.
+    # A timeout is taken (core's parallel_view.rs checks that it interrupts).
     assert len(licensed.sql("SELECT * FROM subscriber_licenses", timeout=60)) == len(expected)
